@@ -164,6 +164,9 @@ qy_setup() {
 	local deps=${1:-yes}
 	[ "$deps" = yes ] && qy_install_deps
 	qy_choose_build_dir
+	# One run at a time per build tree: a second run waits for the first.
+	exec 9>"$QY_BUILD/lock"
+	flock 9
 	qy_build
 	qy_temp_install
 	qy_copy_data
