@@ -1,0 +1,37 @@
+# quanyu: PGXS build.  Every src/<module>/*.c is compiled into one library;
+# the install script is assembled from src/<module>/*.sql in module order.
+
+EXTENSION   = quanyu
+EXTVERSION  = 0.1.0
+MODULE_big  = quanyu
+
+# Module order matters for the install script: later modules use earlier ones.
+QY_MODULES  = common audience identity clv metrics
+QY_SQL      = $(foreach m,$(QY_MODULES),$(sort $(wildcard src/$(m)/*.sql)))
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*/*.c)))
+
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
+REGRESS     = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=.
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql results regression.diffs regression.out
+
+PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+SHLIB_LINK  = -lroaring -lxxhash
+
+PG_CONFIG  ?= pg_config
+PGXS       := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(QY_SQL)
+	cat $^ > $@
+
+$(OBJS): $(wildcard src/*/*.h)
+
+.PHONY: test demo bench
+test:
+	bash test/run_tests.sh
+demo:
+	bash test/run_demo.sh
+bench:
+	bash test/run_bench.sh

@@ -1,0 +1,101 @@
+/*
+ * audience.h
+ *	  The audience type: a compressed set of person ids.
+ *
+ * Stored (flat) form, specified in doc/storage.md:
+ *
+ *	 offset  size  field
+ *	 0       4     varlena length word
+ *	 4       1     format version (AUDIENCE_FORMAT_VERSION)
+ *	 5       1     flags, reserved for future use, always 0
+ *	 6       2     reserved, always 0
+ *	 8       8     cardinality
+ *	 16      4     smallest id (0 when empty)
+ *	 20      4     largest id (0 when empty)
+ *	 24      ...   the set in the CRoaring portable format
+ *
+ * The header lets cardinality, min and max be read without touching the
+ * payload; with storage EXTERNAL they are read from the first TOAST chunk.
+ *
+ * In memory, functions work on an expanded object (AudienceExpanded) that
+ * holds a live CRoaring bitmap.  Debian's CRoaring allocates with malloc,
+ * so every bitmap is owned by an expanded object whose memory context frees
+ * it through a reset callback: an error anywhere still releases it.
+ */
+#ifndef QUANYU_AUDIENCE_H
+#define QUANYU_AUDIENCE_H
+
+#include "postgres.h"
+
+#include <roaring/roaring.h>
+
+#include "fmgr.h"
+#include "utils/expandeddatum.h"
+#include "utils/memutils.h"
+
+#define AUDIENCE_FORMAT_VERSION 1
+
+typedef struct AudienceFlat
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint8		version;
+	uint8		flags;
+	uint16		reserved;
+	uint64		cardinality;
+	uint32		min_id;
+	uint32		max_id;
+	char		payload[FLEXIBLE_ARRAY_MEMBER];
+} AudienceFlat;
+
+#define AUDIENCE_HEADER_SIZE offsetof(AudienceFlat, payload)
+#define AUDIENCE_PAYLOAD_SIZE(flat) (VARSIZE(flat) - AUDIENCE_HEADER_SIZE)
+
+/* Distinguishes our expanded objects from any other type's. */
+#define AUDIENCE_EXPANDED_MAGIC 0x51594155	/* "QYAU" */
+
+typedef struct AudienceExpanded
+{
+	ExpandedObjectHeader hdr;
+	int			magic;
+	roaring_bitmap_t *bitmap;	/* the set; NULL only while being built */
+	uint32	   *pending;		/* ids waiting to be added in one batch */
+	int			npending;
+	int			pending_cap;
+	bool		lazy;			/* bitmap holds unrepaired lazy-OR results */
+	Size		flat_size;		/* cached flat size; 0 when unknown */
+} AudienceExpanded;
+
+/* audience_expanded.c: life cycle and access */
+extern AudienceExpanded *audience_expanded_new(MemoryContext parent);
+extern AudienceExpanded *audience_expand(Datum d, MemoryContext parent);
+extern void audience_expanded_set_bitmap(AudienceExpanded *ea, roaring_bitmap_t *bitmap);
+extern roaring_bitmap_t *audience_expanded_bitmap(AudienceExpanded *ea);
+extern void audience_expanded_changed(AudienceExpanded *ea);
+extern void audience_expanded_add_ids(AudienceExpanded *ea, const uint32 *ids, int n);
+extern void audience_expanded_add_id(AudienceExpanded *ea, uint32 id);
+extern bool audience_datum_is_expanded(Datum d);
+extern AudienceExpanded *audience_datum_expanded(Datum d);
+extern const roaring_bitmap_t *audience_datum_bitmap(Datum d);
+extern const roaring_bitmap_t *audience_arg_bitmap(FunctionCallInfo fcinfo, int argno);
+
+/* audience_format.c: the stored format */
+extern bool audience_portable_check(const char *buf, Size len, const char **detail);
+extern roaring_bitmap_t *audience_portable_load(const char *buf, Size len, int sqlerrcode);
+extern Size audience_flat_size(const roaring_bitmap_t *bitmap);
+extern void audience_flat_write(const roaring_bitmap_t *bitmap, AudienceFlat *flat, Size size);
+extern AudienceFlat *audience_flatten(const roaring_bitmap_t *bitmap);
+extern roaring_bitmap_t *audience_flat_load(const AudienceFlat *flat);
+extern void audience_header_check(const AudienceFlat *flat);
+extern const AudienceFlat *audience_datum_header(Datum d, AudienceFlat *copy);
+extern uint64 audience_datum_cardinality(Datum d);
+extern void audience_check_alloc(const void *ptr);
+
+/* audience_io.c */
+extern void audience_define_gucs(void);
+extern Datum audience_send(PG_FUNCTION_ARGS);
+
+/* Return a new set built in an expanded object. */
+#define PG_RETURN_AUDIENCE(ea) PG_RETURN_DATUM(EOHPGetRWDatum(&(ea)->hdr))
+#define PG_GETARG_AUDIENCE_BITMAP(n) audience_arg_bitmap(fcinfo, (n))
+
+#endif							/* QUANYU_AUDIENCE_H */

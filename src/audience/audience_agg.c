@@ -1,0 +1,173 @@
+/*
+ * audience_agg.c
+ *	  Aggregates building and combining audiences.
+ *
+ * The transition state is an audience, kept as a read-write expanded object
+ * in a context directly under the aggregate context: transition and combine
+ * functions change it in place, and it is flattened only when PostgreSQL
+ * (a parallel worker, Citus, hash aggregation spilling to disk) must copy it.
+ * A state type other than internal is what lets Citus push these aggregates
+ * down to its workers.  An empty input gives an empty audience, not NULL.
+ */
+#include "postgres.h"
+
+#include "audience/audience.h"
+#include "common/person_id.h"
+
+/*
+ * The transition state in argument 0, ready to change in place: our own
+ * read-write object under the aggregate context, or else a new copy there
+ * (a new empty audience when the state is still NULL).
+ */
+static AudienceExpanded *
+audience_agg_state(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+	Datum		d;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("audience aggregate transition function called outside an aggregate")));
+	if (PG_ARGISNULL(0))
+		return audience_expanded_new(aggcontext);
+	d = PG_GETARG_DATUM(0);
+	if (DatumIsReadWriteExpandedObject(d, false, -1))
+	{
+		AudienceExpanded *ea = audience_datum_expanded(d);
+
+		if (MemoryContextGetParent(ea->hdr.eoh_context) == aggcontext)
+			return ea;
+	}
+	return audience_expand(d, aggcontext);
+}
+
+/* Return the state datum. */
+#define PG_RETURN_AGG_STATE(ea) PG_RETURN_DATUM(EOHPGetRWDatum(&(ea)->hdr))
+
+PG_FUNCTION_INFO_V1(audience_agg_trans);
+/* audience_agg(bigint): queue the id; ids are added in batches */
+Datum
+audience_agg_trans(PG_FUNCTION_ARGS)
+{
+	AudienceExpanded *ea = audience_agg_state(fcinfo);
+
+	if (!PG_ARGISNULL(1))
+		audience_expanded_add_id(ea, person_id_from_int64(PG_GETARG_INT64(1)));
+	PG_RETURN_AGG_STATE(ea);
+}
+
+PG_FUNCTION_INFO_V1(audience_agg_trans_int4);
+/* audience_agg(int4) */
+Datum
+audience_agg_trans_int4(PG_FUNCTION_ARGS)
+{
+	AudienceExpanded *ea = audience_agg_state(fcinfo);
+
+	if (!PG_ARGISNULL(1))
+		audience_expanded_add_id(ea, person_id_from_int64(PG_GETARG_INT32(1)));
+	PG_RETURN_AGG_STATE(ea);
+}
+
+/*
+ * OR an audience into the state.  Lazy unions skip cardinality upkeep of
+ * bitset containers; the state is repaired once when it is next read.
+ */
+static void
+audience_agg_or_into(AudienceExpanded *state, Datum input)
+{
+	const roaring_bitmap_t *other = audience_datum_bitmap(input);
+
+	if (state->npending > 0)
+		(void) audience_expanded_bitmap(state);
+	roaring_bitmap_lazy_or_inplace(state->bitmap, other, true);
+	state->lazy = true;
+	audience_expanded_changed(state);
+}
+
+PG_FUNCTION_INFO_V1(audience_union_trans);
+/* audience_union_agg(audience): OR each input into the state */
+Datum
+audience_union_trans(PG_FUNCTION_ARGS)
+{
+	AudienceExpanded *ea;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	ea = audience_agg_state(fcinfo);
+	audience_agg_or_into(ea, PG_GETARG_DATUM(1));
+	PG_RETURN_AGG_STATE(ea);
+}
+
+PG_FUNCTION_INFO_V1(audience_union_combine);
+/* Combine two partial union states (also the combine of audience_agg). */
+Datum
+audience_union_combine(PG_FUNCTION_ARGS)
+{
+	return audience_union_trans(fcinfo);
+}
+
+PG_FUNCTION_INFO_V1(audience_intersect_trans);
+/* audience_intersect_agg(audience): AND each input into the state */
+Datum
+audience_intersect_trans(PG_FUNCTION_ARGS)
+{
+	AudienceExpanded *ea;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (PG_ARGISNULL(0))
+	{
+		/* The first input is the whole intersection so far. */
+		MemoryContext aggcontext;
+
+		if (!AggCheckCallContext(fcinfo, &aggcontext))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("audience aggregate transition function called outside an aggregate")));
+		ea = audience_expand(PG_GETARG_DATUM(1), aggcontext);
+		PG_RETURN_AGG_STATE(ea);
+	}
+	ea = audience_agg_state(fcinfo);
+	roaring_bitmap_and_inplace(audience_expanded_bitmap(ea), audience_datum_bitmap(PG_GETARG_DATUM(1)));
+	audience_expanded_changed(ea);
+	PG_RETURN_AGG_STATE(ea);
+}
+
+PG_FUNCTION_INFO_V1(audience_intersect_combine);
+/* Combine two partial intersection states; NULL means "no rows yet". */
+Datum
+audience_intersect_combine(PG_FUNCTION_ARGS)
+{
+	return audience_intersect_trans(fcinfo);
+}
+
+PG_FUNCTION_INFO_V1(audience_agg_final);
+/*
+ * Final function of the audience aggregates: the state, flattened with runs
+ * optimised; an empty audience for no input.  It does not change the set,
+ * so it is safe to call more than once (window aggregates do).
+ */
+Datum
+audience_agg_final(PG_FUNCTION_ARGS)
+{
+	roaring_bitmap_t *bitmap;
+	AudienceExpanded *ea;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_AUDIENCE(audience_expanded_new(CurrentMemoryContext));
+	if (!audience_datum_is_expanded(PG_GETARG_DATUM(0)))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	ea = audience_datum_expanded(PG_GETARG_DATUM(0));
+	bitmap = audience_expanded_bitmap(ea);
+	roaring_bitmap_run_optimize(bitmap);
+	PG_RETURN_POINTER(audience_flatten(bitmap));
+}

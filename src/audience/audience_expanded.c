@@ -1,0 +1,228 @@
+/*
+ * audience_expanded.c
+ *	  The expanded (in-memory) form of an audience: a live CRoaring bitmap
+ *	  inside PostgreSQL's expanded-object framework.
+ *
+ * Each expanded audience has its own memory context with a reset callback
+ * that frees the malloc'd bitmap, so the bitmap goes away with the context
+ * on every path, errors included.  Aggregates keep one as their transition
+ * state and mutate it in place; it is flattened only when stored or sent.
+ */
+#include "postgres.h"
+
+#include "audience/audience.h"
+#include "utils/memutils.h"
+
+#define PENDING_INITIAL 256
+#define PENDING_MAX 8192
+
+static Size audience_get_flat_size(ExpandedObjectHeader *eohptr);
+static void audience_flatten_into(ExpandedObjectHeader *eohptr,
+								  void *result, Size allocated_size);
+
+static const ExpandedObjectMethods audience_expanded_methods = {
+	audience_get_flat_size,
+	audience_flatten_into
+};
+
+/* Memory context callback: free the bitmap.  Idempotent. */
+static void
+audience_expanded_free(void *arg)
+{
+	AudienceExpanded *ea = (AudienceExpanded *) arg;
+
+	if (ea->bitmap != NULL)
+	{
+		roaring_bitmap_free(ea->bitmap);
+		ea->bitmap = NULL;
+	}
+}
+
+/*
+ * A new, empty expanded audience in a context of its own under parent.
+ * The free callback is registered before the bitmap exists.
+ */
+AudienceExpanded *
+audience_expanded_new(MemoryContext parent)
+{
+	MemoryContext cxt;
+	AudienceExpanded *ea;
+	MemoryContextCallback *cb;
+
+	cxt = AllocSetContextCreate(parent, "audience", ALLOCSET_SMALL_SIZES);
+	ea = MemoryContextAllocZero(cxt, sizeof(AudienceExpanded));
+	EOH_init_header(&ea->hdr, &audience_expanded_methods, cxt);
+	ea->magic = AUDIENCE_EXPANDED_MAGIC;
+
+	cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+	cb->func = audience_expanded_free;
+	cb->arg = ea;
+	MemoryContextRegisterResetCallback(cxt, cb);
+
+	ea->bitmap = roaring_bitmap_create();
+	audience_check_alloc(ea->bitmap);
+	return ea;
+}
+
+/* Replace the bitmap with one the caller just made (ownership passes here). */
+void
+audience_expanded_set_bitmap(AudienceExpanded *ea, roaring_bitmap_t *bitmap)
+{
+	if (ea->bitmap != NULL)
+		roaring_bitmap_free(ea->bitmap);
+	ea->bitmap = bitmap;
+	ea->npending = 0;
+	ea->lazy = false;
+	audience_check_alloc(bitmap);
+	audience_expanded_changed(ea);
+}
+
+/* Forget the cached flat size after a mutation. */
+void
+audience_expanded_changed(AudienceExpanded *ea)
+{
+	ea->flat_size = 0;
+}
+
+/* Add the pending ids in one batch and repair lazy unions. */
+static void
+audience_expanded_settle(AudienceExpanded *ea)
+{
+	if (ea->npending > 0)
+	{
+		roaring_bitmap_add_many(ea->bitmap, ea->npending, ea->pending);
+		ea->npending = 0;
+	}
+	if (ea->lazy)
+	{
+		roaring_bitmap_repair_after_lazy(ea->bitmap);
+		ea->lazy = false;
+	}
+}
+
+/* The live bitmap, with every pending change applied. */
+roaring_bitmap_t *
+audience_expanded_bitmap(AudienceExpanded *ea)
+{
+	audience_expanded_settle(ea);
+	return ea->bitmap;
+}
+
+/* Queue one id; ids are added to the bitmap in batches. */
+void
+audience_expanded_add_id(AudienceExpanded *ea, uint32 id)
+{
+	if (unlikely(ea->npending >= ea->pending_cap))
+	{
+		if (ea->pending_cap < PENDING_MAX)
+		{
+			int			cap = ea->pending_cap == 0 ? PENDING_INITIAL : ea->pending_cap * 2;
+
+			ea->pending = ea->pending == NULL ?
+				MemoryContextAlloc(ea->hdr.eoh_context, cap * sizeof(uint32)) :
+				repalloc(ea->pending, cap * sizeof(uint32));
+			ea->pending_cap = cap;
+		}
+		else
+			audience_expanded_settle(ea);
+	}
+	ea->pending[ea->npending++] = id;
+	ea->flat_size = 0;
+}
+
+/* Add many ids at once. */
+void
+audience_expanded_add_ids(AudienceExpanded *ea, const uint32 *ids, int n)
+{
+	audience_expanded_settle(ea);
+	roaring_bitmap_add_many(ea->bitmap, n, ids);
+	audience_expanded_changed(ea);
+}
+
+/* Is this datum one of our expanded objects (read-only or read-write)? */
+bool
+audience_datum_is_expanded(Datum d)
+{
+	return VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d));
+}
+
+/* The expanded object behind an expanded datum. */
+AudienceExpanded *
+audience_datum_expanded(Datum d)
+{
+	AudienceExpanded *ea = (AudienceExpanded *) DatumGetEOHP(d);
+
+	if (ea->magic != AUDIENCE_EXPANDED_MAGIC)
+		elog(ERROR, "expanded datum is not an audience");
+	return ea;
+}
+
+/* A new expanded audience under parent holding a copy of the datum's set. */
+AudienceExpanded *
+audience_expand(Datum d, MemoryContext parent)
+{
+	AudienceExpanded *ea = audience_expanded_new(parent);
+
+	if (audience_datum_is_expanded(d))
+	{
+		AudienceExpanded *src = audience_datum_expanded(d);
+
+		audience_expanded_set_bitmap(ea, roaring_bitmap_copy(audience_expanded_bitmap(src)));
+	}
+	else
+	{
+		AudienceFlat *flat = (AudienceFlat *) PG_DETOAST_DATUM(d);
+
+		audience_expanded_set_bitmap(ea, audience_flat_load(flat));
+		if ((Pointer) flat != DatumGetPointer(d))
+			pfree(flat);
+	}
+	return ea;
+}
+
+/*
+ * A read-only bitmap for a datum.  A flat datum is expanded into the
+ * current memory context, whose reset frees it.
+ */
+const roaring_bitmap_t *
+audience_datum_bitmap(Datum d)
+{
+	if (audience_datum_is_expanded(d))
+		return audience_expanded_bitmap(audience_datum_expanded(d));
+	return audience_expanded_bitmap(audience_expand(d, CurrentMemoryContext));
+}
+
+/* A read-only bitmap for argument argno of a SQL function. */
+const roaring_bitmap_t *
+audience_arg_bitmap(FunctionCallInfo fcinfo, int argno)
+{
+	return audience_datum_bitmap(PG_GETARG_DATUM(argno));
+}
+
+/*
+ * Flat size, cached: PostgreSQL asks for it and then flattens, twice per
+ * stored row.  Runs are optimised first so the stored form is compact.
+ */
+static Size
+audience_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	AudienceExpanded *ea = (AudienceExpanded *) eohptr;
+	roaring_bitmap_t *bitmap;
+
+	if (ea->flat_size != 0)
+		return ea->flat_size;
+	bitmap = audience_expanded_bitmap(ea);
+	roaring_bitmap_run_optimize(bitmap);
+	ea->flat_size = audience_flat_size(bitmap);
+	return ea->flat_size;
+}
+
+/* Write the flat form into memory PostgreSQL allocated. */
+static void
+audience_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	AudienceExpanded *ea = (AudienceExpanded *) eohptr;
+
+	Assert(allocated_size == ea->flat_size);
+	audience_flat_write(audience_expanded_bitmap(ea), (AudienceFlat *) result, allocated_size);
+}

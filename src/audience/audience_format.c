@@ -1,0 +1,393 @@
+/*
+ * audience_format.c
+ *	  The stored format: our header in front of the CRoaring portable bytes,
+ *	  and a validator for portable bytes from untrusted input.
+ *
+ * Debian's CRoaring 0.2.66 trusts the container contents it deserialises
+ * (it has no validator), so every byte that comes from a client passes
+ * audience_portable_check() first.  See doc/storage.md.
+ */
+#include "postgres.h"
+
+#include "audience/audience.h"
+
+#ifdef WORDS_BIGENDIAN
+#error "the CRoaring portable format is little-endian; big-endian hosts are not supported"
+#endif
+
+/* Constants of the portable format (RoaringFormatSpec). */
+#define SERIAL_COOKIE_NO_RUNCONTAINER 12346
+#define SERIAL_COOKIE 12347
+#define NO_OFFSET_THRESHOLD 4
+#define ARRAY_MAX_CARDINALITY 4096
+#define BITSET_BYTES 8192
+#define MAX_CONTAINERS 65536
+
+/* A read cursor over untrusted bytes. */
+typedef struct PortableReader
+{
+	const uint8 *buf;
+	Size		len;
+	Size		pos;
+	const char *detail;			/* why the bytes are invalid */
+} PortableReader;
+
+static bool
+reader_fail(PortableReader *r, const char *detail)
+{
+	r->detail = detail;
+	return false;
+}
+
+/* Take n bytes from the cursor, or fail when fewer are left. */
+static const uint8 *
+reader_take(PortableReader *r, Size n)
+{
+	const uint8 *p;
+
+	if (n > r->len - r->pos)
+		return NULL;
+	p = r->buf + r->pos;
+	r->pos += n;
+	return p;
+}
+
+static uint16
+read_u16(const uint8 *p)
+{
+	uint16		v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32
+read_u32(const uint8 *p)
+{
+	uint32		v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* An array container: card sorted, distinct 16-bit values. */
+static bool
+check_array_container(PortableReader *r, uint32 card)
+{
+	const uint8 *p = reader_take(r, (Size) card * 2);
+	uint32		i;
+
+	if (p == NULL)
+		return reader_fail(r, "An array container is truncated.");
+	for (i = 1; i < card; i++)
+		if (read_u16(p + 2 * i) <= read_u16(p + 2 * (i - 1)))
+			return reader_fail(r, "An array container is not sorted or has duplicates.");
+	return true;
+}
+
+/* A bitset container: 8 KiB whose population must equal the stated cardinality. */
+static bool
+check_bitset_container(PortableReader *r, uint32 card)
+{
+	const uint8 *p = reader_take(r, BITSET_BYTES);
+	uint64		pop = 0;
+	int			i;
+
+	if (p == NULL)
+		return reader_fail(r, "A bitset container is truncated.");
+	for (i = 0; i < BITSET_BYTES; i += 8)
+	{
+		uint64		word;
+
+		memcpy(&word, p + i, sizeof(word));
+		pop += __builtin_popcountll(word);
+	}
+	if (pop != card)
+		return reader_fail(r, "A bitset container's cardinality does not match its bits.");
+	return true;
+}
+
+/* A run container: sorted, non-overlapping runs within 16 bits. */
+static bool
+check_run_container(PortableReader *r, uint32 card)
+{
+	const uint8 *p = reader_take(r, 2);
+	uint32		nruns;
+	uint32		i;
+	uint64		total = 0;
+	int64		prev_end = -1;
+
+	if (p == NULL)
+		return reader_fail(r, "A run container is truncated.");
+	nruns = read_u16(p);
+	p = reader_take(r, (Size) nruns * 4);
+	if (p == NULL)
+		return reader_fail(r, "A run container is truncated.");
+	for (i = 0; i < nruns; i++)
+	{
+		uint32		start = read_u16(p + 4 * i);
+		uint32		length = read_u16(p + 4 * i + 2);
+
+		if ((int64) start <= prev_end)
+			return reader_fail(r, "A run container's runs overlap or are not sorted.");
+		if (start + length > 0xFFFF)
+			return reader_fail(r, "A run container's run goes past the end of its container.");
+		prev_end = start + length;
+		total += length + 1;
+	}
+	if (total != card)
+		return reader_fail(r, "A run container's cardinality does not match its runs.");
+	return true;
+}
+
+/* Read the cookie and the container count. */
+static bool
+check_cookie(PortableReader *r, bool *hasrun, uint32 *size)
+{
+	const uint8 *p = reader_take(r, 4);
+	uint32		cookie;
+
+	if (p == NULL)
+		return reader_fail(r, "The data is shorter than the 4-byte header.");
+	cookie = read_u32(p);
+	if ((cookie & 0xFFFF) == SERIAL_COOKIE)
+	{
+		*hasrun = true;
+		*size = (cookie >> 16) + 1;
+		return true;
+	}
+	if (cookie != SERIAL_COOKIE_NO_RUNCONTAINER)
+		return reader_fail(r, "The header does not start with a roaring format cookie.");
+	*hasrun = false;
+	p = reader_take(r, 4);
+	if (p == NULL)
+		return reader_fail(r, "The container count is truncated.");
+	*size = read_u32(p);
+	if (*size > MAX_CONTAINERS)
+		return reader_fail(r, "The container count is larger than 65536.");
+	return true;
+}
+
+/* Check the offset table, when present, against where containers really start. */
+static bool
+check_offsets(PortableReader *r, const uint8 *offsets, uint32 i)
+{
+	if (offsets != NULL && read_u32(offsets + 4 * i) != r->pos)
+		return reader_fail(r, "A container offset does not match the container's position.");
+	return true;
+}
+
+/*
+ * Check that buf[0..len) is a complete, self-consistent CRoaring portable
+ * serialisation with nothing after it.  On failure *detail says why.
+ */
+bool
+audience_portable_check(const char *buf, Size len, const char **detail)
+{
+	PortableReader r = {(const uint8 *) buf, len, 0, NULL};
+	bool		hasrun;
+	uint32		size;
+	const uint8 *runbits = NULL;
+	const uint8 *keycards;
+	const uint8 *offsets = NULL;
+	uint32		i;
+	bool		ok = true;
+
+	if (!check_cookie(&r, &hasrun, &size))
+		ok = false;
+	else if (hasrun && (runbits = reader_take(&r, (size + 7) / 8)) == NULL)
+		ok = reader_fail(&r, "The run container bitmap is truncated.");
+	else if ((keycards = reader_take(&r, (Size) size * 4)) == NULL)
+		ok = reader_fail(&r, "The container key table is truncated.");
+	else if ((!hasrun || size >= NO_OFFSET_THRESHOLD) &&
+			 (offsets = reader_take(&r, (Size) size * 4)) == NULL)
+		ok = reader_fail(&r, "The container offset table is truncated.");
+
+	for (i = 0; ok && i < size; i++)
+	{
+		uint32		key = read_u16(keycards + 4 * i);
+		uint32		card = read_u16(keycards + 4 * i + 2) + 1;
+		bool		isrun = hasrun && (runbits[i / 8] >> (i % 8)) & 1;
+
+		if (i > 0 && key <= read_u16(keycards + 4 * (i - 1)))
+			ok = reader_fail(&r, "The container keys are not in ascending order.");
+		else if (!check_offsets(&r, offsets, i))
+			ok = false;
+		else if (isrun)
+			ok = check_run_container(&r, card);
+		else if (card > ARRAY_MAX_CARDINALITY)
+			ok = check_bitset_container(&r, card);
+		else
+			ok = check_array_container(&r, card);
+	}
+	if (ok && r.pos != r.len)
+		ok = reader_fail(&r, "There are bytes after the last container.");
+	*detail = r.detail;
+	return ok;
+}
+
+/* Raise out-of-memory when CRoaring returned NULL. */
+void
+audience_check_alloc(const void *ptr)
+{
+	if (ptr == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("CRoaring could not allocate memory for an audience.")));
+}
+
+/*
+ * Validate untrusted portable bytes and deserialise them.  The caller owns
+ * the malloc'd result and must hand it to an expanded object at once.
+ */
+roaring_bitmap_t *
+audience_portable_load(const char *buf, Size len, int sqlerrcode)
+{
+	const char *detail;
+	roaring_bitmap_t *bitmap;
+
+	if (!audience_portable_check(buf, len, &detail))
+		ereport(ERROR,
+				(errcode(sqlerrcode),
+				 errmsg("invalid audience data"),
+				 errdetail("%s", detail),
+				 errhint("Audience bytes must be in the CRoaring portable serialization format.")));
+	bitmap = roaring_bitmap_portable_deserialize_safe(buf, len);
+	audience_check_alloc(bitmap);
+	return bitmap;
+}
+
+/* Bytes needed to store the bitmap with our header. */
+Size
+audience_flat_size(const roaring_bitmap_t *bitmap)
+{
+	Size		size = AUDIENCE_HEADER_SIZE + roaring_bitmap_portable_size_in_bytes(bitmap);
+
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("audience is too large to store"),
+				 errdetail("It needs %zu bytes; the limit is %zu.", size, (Size) MaxAllocSize)));
+	return size;
+}
+
+/* Write the header and payload into flat, which has room for size bytes. */
+void
+audience_flat_write(const roaring_bitmap_t *bitmap, AudienceFlat *flat, Size size)
+{
+	Size		written;
+
+	memset(flat, 0, AUDIENCE_HEADER_SIZE);
+	SET_VARSIZE(flat, size);
+	flat->version = AUDIENCE_FORMAT_VERSION;
+	flat->cardinality = roaring_bitmap_get_cardinality(bitmap);
+	if (flat->cardinality > 0)
+	{
+		flat->min_id = roaring_bitmap_minimum(bitmap);
+		flat->max_id = roaring_bitmap_maximum(bitmap);
+	}
+	written = roaring_bitmap_portable_serialize(bitmap, flat->payload);
+	if (AUDIENCE_HEADER_SIZE + written != size)
+		elog(ERROR, "audience serialised to %zu bytes, expected %zu",
+			 AUDIENCE_HEADER_SIZE + written, size);
+}
+
+/* A new palloc'd flat value holding the bitmap. */
+AudienceFlat *
+audience_flatten(const roaring_bitmap_t *bitmap)
+{
+	Size		size = audience_flat_size(bitmap);
+	AudienceFlat *flat = palloc(size);
+
+	audience_flat_write(bitmap, flat, size);
+	return flat;
+}
+
+/* Check the header of a stored value before reading its payload. */
+void
+audience_header_check(const AudienceFlat *flat)
+{
+	if (VARSIZE(flat) < AUDIENCE_HEADER_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("stored audience is corrupted"),
+				 errdetail("The value is %u bytes, shorter than the %zu-byte header.",
+						   (unsigned) VARSIZE(flat), AUDIENCE_HEADER_SIZE)));
+	if (flat->version != AUDIENCE_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("stored audience has unknown format version %d", flat->version),
+				 errdetail("This version of quanyu reads format version %d.",
+						   AUDIENCE_FORMAT_VERSION)));
+}
+
+/*
+ * Deserialise a stored value.  Stored values were validated when they came
+ * in, so only the header and the cardinality are cross-checked here.
+ */
+roaring_bitmap_t *
+audience_flat_load(const AudienceFlat *flat)
+{
+	roaring_bitmap_t *bitmap;
+
+	audience_header_check(flat);
+	bitmap = roaring_bitmap_portable_deserialize_safe(flat->payload,
+													  AUDIENCE_PAYLOAD_SIZE(flat));
+	if (bitmap == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("stored audience is corrupted"),
+				 errdetail("Its payload cannot be decoded.")));
+	if (roaring_bitmap_get_cardinality(bitmap) != flat->cardinality)
+	{
+		roaring_bitmap_free(bitmap);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("stored audience is corrupted"),
+				 errdetail("Its header and payload disagree on the cardinality.")));
+	}
+	return bitmap;
+}
+
+/*
+ * The header of an audience datum, reading only the first bytes of a
+ * toasted value.  For an expanded value the header is computed into *copy.
+ */
+const AudienceFlat *
+audience_datum_header(Datum d, AudienceFlat *copy)
+{
+	const AudienceFlat *flat;
+
+	if (audience_datum_is_expanded(d))
+	{
+		const roaring_bitmap_t *bitmap = audience_datum_bitmap(d);
+
+		memset(copy, 0, AUDIENCE_HEADER_SIZE);
+		copy->version = AUDIENCE_FORMAT_VERSION;
+		copy->cardinality = roaring_bitmap_get_cardinality(bitmap);
+		if (copy->cardinality > 0)
+		{
+			copy->min_id = roaring_bitmap_minimum(bitmap);
+			copy->max_id = roaring_bitmap_maximum(bitmap);
+		}
+		SET_VARSIZE(copy, AUDIENCE_HEADER_SIZE);
+		return copy;
+	}
+	flat = (const AudienceFlat *) PG_DETOAST_DATUM_SLICE(d, 0, AUDIENCE_HEADER_SIZE - VARHDRSZ);
+	if (VARSIZE(flat) < AUDIENCE_HEADER_SIZE)
+		audience_header_check(flat);
+	memcpy(copy, flat, AUDIENCE_HEADER_SIZE);
+	SET_VARSIZE(copy, AUDIENCE_HEADER_SIZE);
+	audience_header_check(copy);
+	return copy;
+}
+
+/* Cardinality from the header alone. */
+uint64
+audience_datum_cardinality(Datum d)
+{
+	AudienceFlat header;
+
+	return audience_datum_header(d, &header)->cardinality;
+}

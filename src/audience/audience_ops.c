@@ -1,0 +1,160 @@
+/*
+ * audience_ops.c
+ *	  Set algebra, membership and cardinality of audiences.
+ */
+#include "postgres.h"
+
+#include "audience/audience.h"
+#include "common/person_id.h"
+
+typedef roaring_bitmap_t *(*BitmapBinaryOp) (const roaring_bitmap_t *, const roaring_bitmap_t *);
+
+/* Apply a CRoaring binary operation to two audience arguments. */
+static Datum
+audience_binary_op(FunctionCallInfo fcinfo, BitmapBinaryOp op)
+{
+	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
+	const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
+	AudienceExpanded *result = audience_expanded_new(CurrentMemoryContext);
+
+	audience_expanded_set_bitmap(result, op(a, b));
+	PG_RETURN_AUDIENCE(result);
+}
+
+PG_FUNCTION_INFO_V1(audience_and);
+/* a & b: persons in both */
+Datum
+audience_and(PG_FUNCTION_ARGS)
+{
+	return audience_binary_op(fcinfo, roaring_bitmap_and);
+}
+
+PG_FUNCTION_INFO_V1(audience_or);
+/* a | b: persons in either */
+Datum
+audience_or(PG_FUNCTION_ARGS)
+{
+	return audience_binary_op(fcinfo, roaring_bitmap_or);
+}
+
+PG_FUNCTION_INFO_V1(audience_andnot);
+/* a - b: persons in a but not in b */
+Datum
+audience_andnot(PG_FUNCTION_ARGS)
+{
+	return audience_binary_op(fcinfo, roaring_bitmap_andnot);
+}
+
+PG_FUNCTION_INFO_V1(audience_xor);
+/* a # b: persons in exactly one */
+Datum
+audience_xor(PG_FUNCTION_ARGS)
+{
+	return audience_binary_op(fcinfo, roaring_bitmap_xor);
+}
+
+/* A new expanded copy of argument 0, to change and return. */
+static AudienceExpanded *
+audience_copy_arg(FunctionCallInfo fcinfo)
+{
+	return audience_expand(PG_GETARG_DATUM(0), CurrentMemoryContext);
+}
+
+PG_FUNCTION_INFO_V1(audience_add);
+/* a | id: a with one more person */
+Datum
+audience_add(PG_FUNCTION_ARGS)
+{
+	uint32		id = person_id_from_int64(PG_GETARG_INT64(1));
+	AudienceExpanded *ea = audience_copy_arg(fcinfo);
+
+	roaring_bitmap_add(audience_expanded_bitmap(ea), id);
+	audience_expanded_changed(ea);
+	PG_RETURN_AUDIENCE(ea);
+}
+
+PG_FUNCTION_INFO_V1(audience_remove);
+/* a - id: a without one person */
+Datum
+audience_remove(PG_FUNCTION_ARGS)
+{
+	uint32		id = person_id_from_int64(PG_GETARG_INT64(1));
+	AudienceExpanded *ea = audience_copy_arg(fcinfo);
+
+	roaring_bitmap_remove(audience_expanded_bitmap(ea), id);
+	audience_expanded_changed(ea);
+	PG_RETURN_AUDIENCE(ea);
+}
+
+/* Is id in the audience?  Ids outside the id range are in no audience. */
+static bool
+audience_has_id(FunctionCallInfo fcinfo, int audience_arg, int64 id)
+{
+	AudienceFlat header;
+	const AudienceFlat *h;
+
+	if (id < 0 || id > PERSON_ID_MAX)
+		return false;
+	/* The header's bounds answer most misses without reading the payload. */
+	h = audience_datum_header(PG_GETARG_DATUM(audience_arg), &header);
+	if (h->cardinality == 0 || id < h->min_id || id > h->max_id)
+		return false;
+	return roaring_bitmap_contains(PG_GETARG_AUDIENCE_BITMAP(audience_arg), (uint32) id);
+}
+
+PG_FUNCTION_INFO_V1(audience_contains_id);
+/* a @> id */
+Datum
+audience_contains_id(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(audience_has_id(fcinfo, 0, PG_GETARG_INT64(1)));
+}
+
+PG_FUNCTION_INFO_V1(audience_id_contained);
+/* id <@ a */
+Datum
+audience_id_contained(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(audience_has_id(fcinfo, 1, PG_GETARG_INT64(0)));
+}
+
+PG_FUNCTION_INFO_V1(audience_contains);
+/* a @> b: every person of b is in a */
+Datum
+audience_contains(PG_FUNCTION_ARGS)
+{
+	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
+	const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
+
+	PG_RETURN_BOOL(roaring_bitmap_is_subset(b, a));
+}
+
+PG_FUNCTION_INFO_V1(audience_contained);
+/* a <@ b: every person of a is in b */
+Datum
+audience_contained(PG_FUNCTION_ARGS)
+{
+	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
+	const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
+
+	PG_RETURN_BOOL(roaring_bitmap_is_subset(a, b));
+}
+
+PG_FUNCTION_INFO_V1(audience_overlaps);
+/* a && b: at least one person in common */
+Datum
+audience_overlaps(PG_FUNCTION_ARGS)
+{
+	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
+	const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
+
+	PG_RETURN_BOOL(roaring_bitmap_intersect(a, b));
+}
+
+PG_FUNCTION_INFO_V1(audience_cardinality);
+/* Number of persons, from the header alone. */
+Datum
+audience_cardinality(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64((int64) audience_datum_cardinality(PG_GETARG_DATUM(0)));
+}

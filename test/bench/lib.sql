@@ -1,0 +1,32 @@
+-- test/bench/lib.sql: helpers for the benchmarks (loaded before every bench file).
+--
+-- quanyu_bench.compare(label, quanyu_sql, baseline_sql, runs) runs each
+-- statement `runs` times (after one warm-up run each), takes the best time,
+-- and prints "label: quanyu X ms, baseline Y ms, ratio X/Y".
+
+CREATE SCHEMA quanyu_bench;
+
+CREATE FUNCTION quanyu_bench.time_ms(stmt text, runs int) RETURNS double precision
+LANGUAGE plpgsql AS $$
+DECLARE
+	best double precision := 'Infinity';
+	t0 timestamptz;
+BEGIN
+	EXECUTE stmt;  -- warm-up: caches, JIT, TOAST reads
+	FOR i IN 1..runs LOOP
+		t0 := clock_timestamp();
+		EXECUTE stmt;
+		best := least(best, extract(epoch FROM clock_timestamp() - t0) * 1000);
+	END LOOP;
+	RETURN best;
+END $$;
+
+CREATE FUNCTION quanyu_bench.compare(label text, quanyu_sql text, baseline_sql text, runs int DEFAULT 3)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	q double precision := quanyu_bench.time_ms(quanyu_sql, runs);
+	b double precision := quanyu_bench.time_ms(baseline_sql, runs);
+BEGIN
+	RAISE NOTICE '%: quanyu % ms, baseline % ms, ratio %',
+		label, round(q::numeric, 1), round(b::numeric, 1), round((q / b)::numeric, 3);
+END $$;

@@ -1,0 +1,171 @@
+# test/lib.sh: shared set-up for the README commands (sourced, not run).
+#
+# It installs missing Debian packages, builds quanyu, installs it into a
+# private copy of the PostgreSQL installation inside the build tree (so no
+# system directory is touched and parallel checkouts never collide), and
+# starts a throwaway cluster on a unix socket only.  The cluster is stopped
+# on exit, also when something fails.
+
+set -euo pipefail
+
+QY_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+QY_PG_MAJOR=15
+QY_PACKAGES="make gcc libc6-dev postgresql-$QY_PG_MAJOR postgresql-server-dev-$QY_PG_MAJOR
+ libroaring-dev libxxhash-dev postgresql-$QY_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl"
+QY_PORT=${QY_PORT:-54329}
+
+qy_say() { printf '== %s\n' "$*" >&2; }
+qy_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Run a command as root: directly when we are root, else through sudo.
+qy_as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Install the Debian packages that are missing (build tools included: a
+# fresh Debian has no make or gcc).
+qy_install_deps() {
+	local missing="" p
+	for p in $QY_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	qy_say "installing:$missing"
+	# Our clusters live in the build tree; do not let the package create
+	# and start a system-wide one when postgresql-common is new here.
+	if ! dpkg-query -W -f='${Status}' postgresql-common 2>/dev/null | grep -q "ok installed"; then
+		qy_as_root mkdir -p /etc/postgresql-common
+		echo "create_main_cluster = false" | qy_as_root tee /etc/postgresql-common/createcluster.conf >/dev/null
+	fi
+	qy_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	# shellcheck disable=SC2086
+	qy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		-o Dpkg::Options::=--force-confold --no-install-recommends $missing >/dev/null
+}
+
+# Who runs the server: PostgreSQL refuses root, so root hands it to the
+# postgres OS user that Debian's package creates.
+qy_server_user() {
+	if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
+}
+
+qy_run_as_server_user() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Choose the build directory: .build in the repo when the server user can
+# reach it, else a private directory under /tmp (e.g. a clone under a
+# mode-700 mktemp directory).
+qy_choose_build_dir() {
+	if [ -n "${QY_BUILD:-}" ]; then
+		:
+	elif [ "$(id -u)" -ne 0 ] || runuser -u postgres -- test -r "$QY_REPO/quanyu.control" 2>/dev/null; then
+		QY_BUILD="$QY_REPO/.build"
+	else
+		QY_BUILD=$(mktemp -d /tmp/quanyu-build.XXXXXX)
+		chmod 755 "$QY_BUILD"
+		qy_say "the postgres user cannot reach $QY_REPO; using $QY_BUILD for the cluster"
+	fi
+	mkdir -p "$QY_BUILD"
+	export QY_BUILD
+}
+
+qy_build() {
+	PG_CONFIG=$(command -v pg_config || true)
+	[ -x "/usr/lib/postgresql/$QY_PG_MAJOR/bin/pg_config" ] && PG_CONFIG=/usr/lib/postgresql/$QY_PG_MAJOR/bin/pg_config
+	[ -n "$PG_CONFIG" ] || qy_die "pg_config not found"
+	export PG_CONFIG
+	QY_BINDIR=$("$PG_CONFIG" --bindir)
+	qy_say "building quanyu"
+	make -s -C "$QY_REPO" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >&2
+}
+
+# Copy the PostgreSQL installation into the build tree and install quanyu
+# there.  postgres finds its share and lib directories relative to its own
+# binary, so the copy sees our extension and nothing else changes.
+qy_temp_install() {
+	local inst="$QY_BUILD/inst" sharedir pkglibdir
+	sharedir=$("$PG_CONFIG" --sharedir)
+	pkglibdir=$("$PG_CONFIG" --pkglibdir)
+	rm -rf "$inst"
+	mkdir -p "$inst$(dirname "$QY_BINDIR")" "$inst$(dirname "$sharedir")" "$inst$(dirname "$pkglibdir")"
+	cp -a "$QY_BINDIR" "$inst$QY_BINDIR"
+	[ -d "$inst$pkglibdir" ] || cp -a "$pkglibdir" "$inst$pkglibdir"
+	cp -a "$sharedir" "$inst$sharedir"
+	make -s -C "$QY_REPO" PG_CONFIG="$PG_CONFIG" install DESTDIR="$inst" >/dev/null
+	QY_INST_BIN="$inst$QY_BINDIR"
+	chmod -R a+rX "$QY_BUILD/inst"
+}
+
+# Start a throwaway cluster with a unix socket in the build tree, no TCP.
+qy_start_cluster() {
+	local dir="$QY_BUILD/cluster"
+	qy_stop_cluster
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	chown "$(qy_server_user)" "$dir" 2>/dev/null || true
+	qy_say "starting a throwaway cluster in $dir"
+	qy_run_as_server_user "$QY_INST_BIN/initdb" -D "$dir/data" -U postgres -A trust \
+		--no-sync -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
+		{ cat "$dir/initdb.log" >&2; qy_die "initdb failed"; }
+	cat >>"$dir/data/postgresql.conf" <<-EOF
+		listen_addresses = ''
+		unix_socket_directories = '$dir'
+		port = $QY_PORT
+		fsync = off
+		synchronous_commit = off
+		full_page_writes = off
+		shared_buffers = 512MB
+		work_mem = 256MB
+		maintenance_work_mem = 512MB
+		max_parallel_workers_per_gather = 2
+		max_wal_size = 4GB
+		lc_messages = 'C'
+	EOF
+	trap qy_stop_cluster EXIT
+	qy_run_as_server_user "$QY_INST_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s start ||
+		{ cat "$dir/server.log" >&2; qy_die "the server did not start"; }
+	export PGHOST="$dir" PGPORT="$QY_PORT" PGUSER=postgres
+	QY_PSQL="$QY_INST_BIN/psql"
+}
+
+qy_stop_cluster() {
+	local dir="${QY_BUILD:-}/cluster"
+	if [ -n "${QY_BUILD:-}" ] && [ -f "$dir/data/postmaster.pid" ]; then
+		qy_run_as_server_user "$QY_INST_BIN/pg_ctl" -D "$dir/data" -m fast -w -s stop || true
+	fi
+}
+
+# Copy the shared test data (../shared/data) into test/data for the clients.
+qy_copy_data() {
+	local shared="${QY_SHARED:-$QY_REPO/../shared}"
+	if [ -d "$shared/data" ]; then
+		mkdir -p "$QY_REPO/test/data"
+		cp -r "$shared/data/." "$QY_REPO/test/data/"
+		chmod -R u+w "$QY_REPO/test/data"
+	else
+		qy_say "no shared data at $shared/data: tests that need it will fail"
+	fi
+}
+
+# Create a database with quanyu (and the extra extensions given) on the path.
+qy_create_db() {
+	local db=$1 ext
+	shift
+	"$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+	for ext in "$@" quanyu; do
+		"$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -d "$db" -c "CREATE EXTENSION $ext"
+	done
+	"$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -d "$db" -c "ALTER DATABASE $db SET search_path = quanyu, public"
+}
+
+# Everything the README commands share: packages, build, install, cluster.
+qy_setup() {
+	local deps=${1:-yes}
+	[ "$deps" = yes ] && qy_install_deps
+	qy_choose_build_dir
+	qy_build
+	qy_temp_install
+	qy_copy_data
+	qy_start_cluster
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Run every quanyu test: pg_regress (sql/ + expected/) and pgTAP (test/pgtap/).
+#
+#   bash test/run_tests.sh [--no-deps] [--only PATTERN]
+#
+# Installs missing packages, builds, starts a throwaway cluster in the build
+# tree, runs the tests and ends with "N passed, N failed".  Exits non-zero
+# when anything fails.  --only runs the tests whose file name contains
+# PATTERN; --no-deps skips the package check.
+
+# shellcheck source=test/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+deps=yes
+only=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-deps) deps=no ;;
+	--only) only=$2; shift ;;
+	*) qy_die "unknown argument: $1 (use --no-deps, --only PATTERN)" ;;
+	esac
+	shift
+done
+
+qy_setup "$deps"
+cd "$QY_REPO"
+
+passed=0
+failed=0
+
+# pg_regress: one database, files in name order.
+regress_tests=$(find sql -maxdepth 1 -name '*.sql' -printf '%f\n' 2>/dev/null | sed 's/\.sql$//' |
+	grep -F -- "$only" | sort || true)
+if [ -n "$regress_tests" ]; then
+	qy_create_db quanyu_regress
+	qy_say "pg_regress: $(echo "$regress_tests" | wc -l) files"
+	rm -rf results regression.diffs regression.out
+	pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")/../..
+	# shellcheck disable=SC2086
+	"$pgxs_dir/src/test/regress/pg_regress" --inputdir=. --bindir="$QY_INST_BIN" \
+		--host="$PGHOST" --port="$PGPORT" --user=postgres --use-existing \
+		--dbname=quanyu_regress $regress_tests | tee "$QY_BUILD/regress.log" || true
+	ok=$(grep -cE '\.\.\. ok' "$QY_BUILD/regress.log" || true)
+	bad=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$QY_BUILD/regress.log" || true)
+	total=$(echo "$regress_tests" | wc -l)
+	# A file pg_regress never reported on (crash, abort) counts as failed.
+	[ $((ok + bad)) -lt "$total" ] && bad=$((total - ok))
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+	[ -s regression.diffs ] && qy_say "differences are in $QY_REPO/regression.diffs"
+fi
+
+# pgTAP: every assertion counts.
+tap_tests=$(find test/pgtap -maxdepth 1 -name '*.sql' 2>/dev/null | grep -F -- "$only" | sort || true)
+if [ -n "$tap_tests" ]; then
+	qy_create_db quanyu_tap pgtap
+	qy_say "pgTAP: $(echo "$tap_tests" | wc -l) files"
+	tap_rc=0
+	# shellcheck disable=SC2086
+	pg_prove --verbose --ext .sql -h "$PGHOST" -p "$PGPORT" -U postgres -d quanyu_tap \
+		$tap_tests >"$QY_BUILD/pgtap.log" 2>&1 || tap_rc=$?
+	grep -E '^\s*not ok|^test/|Failed|Result' "$QY_BUILD/pgtap.log" || true
+	ok=$(grep -cE '^\s*ok [0-9]' "$QY_BUILD/pgtap.log" || true)
+	bad=$(grep -cE '^\s*not ok [0-9]' "$QY_BUILD/pgtap.log" || true)
+	# A file that died or broke its plan counts once even without "not ok".
+	if [ "$tap_rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		bad=$(grep -cE '^test/.*(Dubious|Failed|No plan|Parse errors)' "$QY_BUILD/pgtap.log" || true)
+		[ "$bad" -eq 0 ] && bad=1
+	fi
+	[ "$tap_rc" -ne 0 ] && qy_say "pgTAP output is in $QY_BUILD/pgtap.log"
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
