@@ -82,6 +82,15 @@ BEGIN
             MESSAGE = 'orders, customer_column and ts_column must not be null',
             DETAIL = 'The cohort table needs a table, its customer column and its time column.';
     END IF;
+    FOR i IN 1..2 LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                       WHERE attrelid = orders AND attnum > 0 AND NOT attisdropped
+                         AND attname = (ARRAY[customer_column, ts_column])[i]) THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+                MESSAGE = format('column "%s" does not exist in %s', (ARRAY[customer_column, ts_column])[i], orders),
+                DETAIL = 'customer_column and ts_column name columns of the orders table.';
+        END IF;
+    END LOOP;
     -- Months are calendar months of the session time zone; a cohort's cells
     -- after the last month with data (or data_end) are NULL: unknown, not 0.
     RETURN QUERY EXECUTE format($q$
