@@ -225,14 +225,20 @@ clv_summary_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* qsort order by day. */
+/*
+ * qsort order by day, then amount: a day's amounts are then added in the
+ * same order whatever order the rows arrived in (serial or parallel plan),
+ * so the floating-point result does not depend on the plan.
+ */
 static int
 item_cmp(const void *pa, const void *pb)
 {
 	const SummaryItem *a = pa;
 	const SummaryItem *b = pb;
 
-	return a->day < b->day ? -1 : (a->day > b->day ? 1 : 0);
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	return a->amount < b->amount ? -1 : (a->amount > b->amount ? 1 : 0);
 }
 
 /* Final: the clv_summary composite, or NULL without purchases in the calibration period. */
