@@ -176,13 +176,10 @@ clv_fit_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* qsort order on (x, tx, T). */
-static int
-obs_cmp(const void *pa, const void *pb)
+/* Order on (x, tx, T), inlined into the sort below. */
+static inline int
+obs_cmp(const ClvObs *a, const ClvObs *b)
 {
-	const ClvObs *a = pa;
-	const ClvObs *b = pb;
-
 	if (a->x != b->x)
 		return a->x < b->x ? -1 : 1;
 	if (a->tx != b->tx)
@@ -191,6 +188,18 @@ obs_cmp(const void *pa, const void *pb)
 		return a->T < b->T ? -1 : 1;
 	return 0;
 }
+
+/*
+ * clv_obs_sort(ClvObs *, size_t): PostgreSQL's sort template specialised
+ * for observations; with the comparator inlined it sorts a million
+ * customers several times faster than qsort() with a callback.
+ */
+#define ST_SORT clv_obs_sort
+#define ST_ELEMENT_TYPE ClvObs
+#define ST_COMPARE(a, b) obs_cmp(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /*
  * Sort the observations and merge identical ones into weighted groups, in
@@ -207,7 +216,7 @@ clv_obs_group(const ClvObsState *st)
 				m = 0;
 
 	memcpy(o, st->obs, sizeof(ClvObs) * st->n);
-	qsort(o, st->n, sizeof(ClvObs), obs_cmp);
+	clv_obs_sort(o, st->n);
 	for (i = 0; i < st->n; i++)
 	{
 		if (m > 0 && g[m - 1].x == o[i].x && g[m - 1].tx == o[i].tx && g[m - 1].T == o[i].T)
