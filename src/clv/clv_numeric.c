@@ -153,6 +153,10 @@ clv_scaled_to_numeric(int128 value, int scale)
 	bool		neg = value < 0;
 	int			k = 0;
 
+	/* The common case, without formatting and parsing text. */
+	if (value >= PG_INT64_MIN && value <= PG_INT64_MAX)
+		return int64_div_fast_to_numeric((int64) value, scale);
+
 	*q = '\0';
 	if (neg)
 		value = -value;
