@@ -63,3 +63,111 @@ CREATE AGGREGATE retention_agg(VARIADIC conditions boolean[]) (
 );
 COMMENT ON AGGREGATE retention_agg(boolean[]) IS
 	'event-level retention (Doris/ClickHouse retention): element 1 = some row met condition 1, element i = some row met condition 1 and some row met condition i; 1 to 64 conditions';
+
+-- Window funnels -----------------------------------------------------------------
+
+CREATE FUNCTION window_funnel_trans(internal, interval, timestamptz, boolean[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'window_funnel_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION window_funnel_trans(internal, interval, text, timestamptz, boolean[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'window_funnel_trans_mode' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION window_funnel_trans(internal, interval, timestamp, boolean[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'window_funnel_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION window_funnel_trans(internal, interval, text, timestamp, boolean[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'window_funnel_trans_mode' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION window_funnel_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'window_funnel_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION window_funnel_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'window_funnel_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION window_funnel_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'window_funnel_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION window_funnel_final(internal) RETURNS integer
+	AS 'MODULE_PATHNAME', 'window_funnel_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION window_funnel_times_final(internal) RETURNS timestamptz[]
+	AS 'MODULE_PATHNAME', 'window_funnel_times_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION window_funnel_times_final_ts(internal) RETURNS timestamp[]
+	AS 'MODULE_PATHNAME', 'window_funnel_times_final_ts' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION window_funnel_trans(internal, interval, timestamptz, boolean[]) IS 'transition function of window_funnel and window_funnel_times';
+COMMENT ON FUNCTION window_funnel_trans(internal, interval, text, timestamptz, boolean[]) IS 'transition function of window_funnel and window_funnel_times with a mode';
+COMMENT ON FUNCTION window_funnel_trans(internal, interval, timestamp, boolean[]) IS 'transition function of window_funnel and window_funnel_times over timestamp';
+COMMENT ON FUNCTION window_funnel_trans(internal, interval, text, timestamp, boolean[]) IS 'transition function of window_funnel and window_funnel_times over timestamp with a mode';
+COMMENT ON FUNCTION window_funnel_combine(internal, internal) IS 'combine function of window_funnel and window_funnel_times';
+COMMENT ON FUNCTION window_funnel_serialize(internal) IS 'serial function of window_funnel and window_funnel_times';
+COMMENT ON FUNCTION window_funnel_deserialize(bytea, internal) IS 'deserial function of window_funnel and window_funnel_times';
+COMMENT ON FUNCTION window_funnel_final(internal) IS 'final function of window_funnel: the deepest step reached';
+COMMENT ON FUNCTION window_funnel_times_final(internal) IS 'final function of window_funnel_times: the step times of the deepest chain';
+COMMENT ON FUNCTION window_funnel_times_final_ts(internal) IS 'final function of window_funnel_times over timestamp';
+
+CREATE AGGREGATE window_funnel(time_window interval, ts timestamptz, VARIADIC steps boolean[]) (
+	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = window_funnel_combine,
+	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE window_funnel(time_window interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
+	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = window_funnel_combine,
+	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE window_funnel(time_window interval, ts timestamp, VARIADIC steps boolean[]) (
+	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = window_funnel_combine,
+	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE window_funnel(time_window interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
+	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = window_funnel_combine,
+	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE window_funnel_times(time_window interval, ts timestamptz, VARIADIC steps boolean[]) (
+	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = window_funnel_times_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = window_funnel_combine,
+	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE window_funnel_times(time_window interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
+	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = window_funnel_times_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = window_funnel_combine,
+	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE window_funnel_times(time_window interval, ts timestamp, VARIADIC steps boolean[]) (
+	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = window_funnel_times_final_ts, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = window_funnel_combine,
+	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE window_funnel_times(time_window interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
+	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = window_funnel_times_final_ts, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = window_funnel_combine,
+	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE window_funnel(interval, timestamptz, boolean[]) IS
+	'deepest step (0 to N, N <= 64) a person reached in order within the window of their step 1 (ClickHouse windowFunnel)';
+COMMENT ON AGGREGATE window_funnel(interval, text, timestamptz, boolean[]) IS
+	'window_funnel with a mode: comma-separated strict_order, strict_increase, strict_deduplication';
+COMMENT ON AGGREGATE window_funnel(interval, timestamp, boolean[]) IS
+	'window_funnel over timestamp without time zone';
+COMMENT ON AGGREGATE window_funnel(interval, text, timestamp, boolean[]) IS
+	'window_funnel with a mode over timestamp without time zone';
+COMMENT ON AGGREGATE window_funnel_times(interval, timestamptz, boolean[]) IS
+	'the time each step of the deepest window_funnel chain was reached (length = the window_funnel level)';
+COMMENT ON AGGREGATE window_funnel_times(interval, text, timestamptz, boolean[]) IS
+	'window_funnel_times with a mode: comma-separated strict_order, strict_increase, strict_deduplication';
+COMMENT ON AGGREGATE window_funnel_times(interval, timestamp, boolean[]) IS
+	'window_funnel_times over timestamp without time zone';
+COMMENT ON AGGREGATE window_funnel_times(interval, text, timestamp, boolean[]) IS
+	'window_funnel_times with a mode over timestamp without time zone';

@@ -102,3 +102,35 @@ metrics_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 	MemoryContextSwitchTo(oldcxt);
 	return store;
 }
+
+/* The bits of the true elements of a boolean array; NULL counts as false. */
+uint64
+metrics_bool_mask(ArrayType *conds, int n)
+{
+	uint64		mask = 0;
+
+	if (!ARR_HASNULL(conds))
+	{
+		const bool *values = (const bool *) ARR_DATA_PTR(conds);
+
+		for (int i = 0; i < n; i++)
+			if (values[i])
+				mask |= ((uint64) 1) << i;
+	}
+	else
+	{
+		bits8	   *nullmap = ARR_NULLBITMAP(conds);
+		const char *p = ARR_DATA_PTR(conds);
+
+		/* NULL elements take no space in the data area. */
+		for (int i = 0; i < n; i++)
+		{
+			if ((nullmap[i / 8] & (1 << (i % 8))) == 0)
+				continue;
+			if (*(const bool *) p)
+				mask |= ((uint64) 1) << i;
+			p++;
+		}
+	}
+	return mask;
+}

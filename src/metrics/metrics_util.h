@@ -24,6 +24,7 @@ typedef struct MetricsAudienceArray
 extern MetricsAudienceArray metrics_audience_array(ArrayType *array, const char *what, int max_n);
 extern roaring_bitmap_t *metrics_union(const MetricsAudienceArray *arr);
 extern roaring_bitmap_t *metrics_own(roaring_bitmap_t *bitmap);
+extern uint64 metrics_bool_mask(ArrayType *conds, int n);
 extern Tuplestorestate *metrics_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc);
 
 #endif							/* QUANYU_METRICS_UTIL_H */

@@ -108,38 +108,6 @@ retention_nconds(ArrayType *conds)
 	return n;
 }
 
-/* The bits of the true elements of a boolean array; NULL counts as false. */
-static uint64
-retention_bool_mask(ArrayType *conds, int n)
-{
-	uint64		mask = 0;
-
-	if (!ARR_HASNULL(conds))
-	{
-		const bool *values = (const bool *) ARR_DATA_PTR(conds);
-
-		for (int i = 0; i < n; i++)
-			if (values[i])
-				mask |= ((uint64) 1) << i;
-	}
-	else
-	{
-		bits8	   *nullmap = ARR_NULLBITMAP(conds);
-		const char *p = ARR_DATA_PTR(conds);
-
-		/* NULL elements take no space in the data area. */
-		for (int i = 0; i < n; i++)
-		{
-			if ((nullmap[i / 8] & (1 << (i % 8))) == 0)
-				continue;
-			if (*(const bool *) p)
-				mask |= ((uint64) 1) << i;
-			p++;
-		}
-	}
-	return mask;
-}
-
 /* A new state for n conditions in the aggregate context. */
 static RetentionState *
 retention_state_new(MemoryContext cxt, int n, uint64 seen)
@@ -197,7 +165,7 @@ retention_agg_trans(PG_FUNCTION_ARGS)
 		state = (RetentionState *) PG_GETARG_POINTER(0);
 		retention_check_same(state->nconds, n);
 	}
-	state->seen |= retention_bool_mask(conds, n);
+	state->seen |= metrics_bool_mask(conds, n);
 	PG_RETURN_POINTER(state);
 }
 
