@@ -30,6 +30,57 @@ CREATE FUNCTION audience_overlap(audiences audience[],
 COMMENT ON FUNCTION audience_overlap(audience[]) IS
 	'k-way overlap (Venn/UpSet regions, up to 32 audiences): persons in exactly each non-empty combination of the audiences';
 
+CREATE FUNCTION audience_rate(part audience, base audience) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'audience_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION audience_rate(audience, audience) IS
+	'share of base that is also in part: |part & base| / |base|, NULL for an empty base (conversion, penetration)';
+
+-- Segment lift --------------------------------------------------------------------
+
+CREATE TYPE segment_lift_result AS (
+	in_persons bigint,
+	out_persons bigint,
+	in_mean double precision,
+	out_mean double precision,
+	lift double precision,
+	t_stat double precision,
+	df double precision
+);
+COMMENT ON TYPE segment_lift_result IS 'result of segment_lift: group sizes and means, lift = in_mean / out_mean, Welch t statistic and degrees of freedom';
+
+CREATE FUNCTION segment_lift_trans(double precision[], bigint, double precision, audience) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'segment_lift_trans' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment_lift_trans(double precision[], bigint, double precision, audience) IS 'transition function of segment_lift';
+CREATE FUNCTION segment_lift_combine(double precision[], double precision[]) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'segment_lift_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment_lift_combine(double precision[], double precision[]) IS 'combine function of segment_lift';
+CREATE FUNCTION segment_lift_final(double precision[]) RETURNS segment_lift_result
+	AS 'MODULE_PATHNAME', 'segment_lift_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment_lift_final(double precision[]) IS 'final function of segment_lift';
+
+CREATE AGGREGATE segment_lift(person_id bigint, measure double precision, segment audience) (
+	SFUNC = segment_lift_trans,
+	STYPE = double precision[],
+	INITCOND = '{0,0,0,0,0,0}',
+	COMBINEFUNC = segment_lift_combine,
+	FINALFUNC = segment_lift_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment_lift(bigint, double precision, audience) IS
+	'compare a per-person measure between persons in the segment and the others: sizes, means, lift, Welch t and df (one row per person; the segment must be the same for every row of a group)';
+
+-- Segment expressions -------------------------------------------------------------
+
+CREATE FUNCTION audience_eval(expr text, names text[], audiences audience[]) RETURNS audience
+	AS 'MODULE_PATHNAME', 'audience_eval' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION audience_eval(text, text[], audience[]) IS
+	'evaluate a segment expression such as vip & (wecom | "group") - churned over named audiences (& before | - ^, left to right)';
+
+CREATE FUNCTION audience_eval(expr text, source regclass) RETURNS audience
+	AS 'MODULE_PATHNAME', 'audience_eval_table' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION audience_eval(text, regclass) IS
+	'evaluate a segment expression over the named audiences of a table or view with columns name text, members audience';
+
 -- Retention -------------------------------------------------------------------
 
 CREATE FUNCTION audience_retention(cohort audience, periods audience[], continuous boolean DEFAULT false)
