@@ -32,7 +32,7 @@ SELECT quanyu_bench.compare('1000 @> lookups, stored 10M-id audience vs in memor
 -- Both sides above pay a fixed cost once (decoding the stored value; building
 -- the in-memory one); with 100k lookups the per-lookup cost dominates.
 CREATE TABLE audience_reads_lookups100k (id bigint);
-INSERT INTO audience_reads_lookups100k SELECT (g * 39989) % 40000000 FROM generate_series(1, 100000) g;
+INSERT INTO audience_reads_lookups100k SELECT (g::bigint * 39989) % 40000000 FROM generate_series(1, 100000) g;
 ANALYZE audience_reads_lookups100k;
 SELECT quanyu_bench.compare('100k @> lookups, stored 10M-id audience vs in memory',
 	'SELECT count(*) FROM audience_reads_lookups100k l, audience_reads_big b WHERE b.members @> l.id',
