@@ -143,6 +143,7 @@ typedef struct IdentityLink
 	uint64		refusal_cap;
 	int64		next_person;
 	bool		any_existing;
+	bool		table_was_empty;	/* identity_identifier had no rows */
 	/* counts returned to the caller */
 	int64		pairs_read;
 	int64		identifiers_new;
@@ -150,6 +151,7 @@ typedef struct IdentityLink
 	int64		values_blocked;
 	/* progress NOTICEs */
 	TimestampTz last_notice;
+	TimestampTz phase_start;	/* for DEBUG1 phase timings */
 } IdentityLink;
 
 /* identity_link.c */

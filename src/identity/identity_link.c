@@ -15,12 +15,12 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "tcop/pquery.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "identity/identity.h"
 
-#define IDENTITY_FETCH_ROWS 10000
 #define IDENTITY_LOOKUP_CHUNK 20000
 #define IDENTITY_PROGRESS_MS 5000
 
@@ -47,6 +47,17 @@ identity_progress(IdentityLink *link, bool force, const char *fmt,...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	ereport(NOTICE, (errmsg("identity_link: %s", buf)));
+}
+
+/* Log at DEBUG1 how long the phase that just ended took. */
+static void
+identity_phase_done(IdentityLink *link, const char *phase)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	elog(DEBUG1, "identity_link: %s took %ld ms", phase,
+		 (long) ((now - link->phase_start) / 1000));
+	link->phase_start = now;
 }
 
 /* Check that the batch query returns (text, text, text, text [, timestamptz]). */
@@ -79,27 +90,23 @@ identity_check_columns(TupleDesc desc)
 }
 
 /*
- * Intern one side of a row; returns its node, or -1 when the side is
- * absent (NULL) or blocked.
+ * Intern one side of a row (columns col, col + 1, zero-based); returns its
+ * node, or -1 when the side is absent (NULL) or blocked.
  */
 static int64
-identity_read_side(IdentityLink *link, HeapTuple tup, TupleDesc desc, int col,
-				   TimestampTz seen, StringInfo buf)
+identity_read_side(IdentityLink *link, TupleTableSlot *slot, int col, TimestampTz seen,
+				   StringInfo buf)
 {
-	bool		tnull,
-				vnull;
-	Datum		td = SPI_getbinval(tup, desc, col, &tnull);
-	Datum		vd = SPI_getbinval(tup, desc, col + 1, &vnull);
 	text	   *t,
 			   *v;
 	int			rule;
 	bool		is_new;
-	uint32		node;
+	int64		node;
 
-	if (tnull || vnull)
+	if (slot->tts_isnull[col] || slot->tts_isnull[col + 1])
 		return -1;
-	t = DatumGetTextPP(td);
-	v = DatumGetTextPP(vd);
+	t = DatumGetTextPP(slot->tts_values[col]);
+	v = DatumGetTextPP(slot->tts_values[col + 1]);
 	rule = identity_rules_type(link->rules, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 	identity_normalize_into(link->rules, rule, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), buf);
 	node = identity_graph_intern(link->g, rule, buf->data, buf->len, &is_new);
@@ -109,9 +116,15 @@ identity_read_side(IdentityLink *link, HeapTuple tup, TupleDesc desc, int col,
 	if (link->g->flags[node] & IDENTITY_NODE_BLOCKED)
 	{
 		link->values_blocked++;
-		return -1;
+		node = -1;
 	}
-	identity_graph_seen(link->g, node, seen);
+	else
+		identity_graph_seen(link->g, node, seen);
+	/* Free detoasted copies of long values: nothing else frees them per row. */
+	if ((Pointer) t != DatumGetPointer(slot->tts_values[col]))
+		pfree(t);
+	if ((Pointer) v != DatumGetPointer(slot->tts_values[col + 1]))
+		pfree(v);
 	return node;
 }
 
@@ -132,57 +145,86 @@ identity_add_edge(IdentityLink *link, uint32 a, uint32 b)
 	link->nedges++;
 }
 
-/* Read every row of the batch query into the graph. */
+/* A receiver that feeds the rows of the batch query straight into the graph. */
+typedef struct IdentityReceiver
+{
+	DestReceiver pub;
+	IdentityLink *link;
+	StringInfoData buf;
+	bool		has_seen;
+} IdentityReceiver;
+
+/* Take one row of the batch: up to two identifiers and the pair between them. */
+static bool
+identity_receive_slot(TupleTableSlot *slot, DestReceiver *self)
+{
+	IdentityReceiver *r = (IdentityReceiver *) self;
+	IdentityLink *link = r->link;
+	TimestampTz seen = link->now;
+	int64		a,
+				b;
+
+	slot_getallattrs(slot);
+	if (r->has_seen && !slot->tts_isnull[4])
+		seen = DatumGetTimestampTz(slot->tts_values[4]);
+	a = identity_read_side(link, slot, 0, seen, &r->buf);
+	b = identity_read_side(link, slot, 2, seen, &r->buf);
+	if (a >= 0 && b >= 0 && a != b)
+		identity_add_edge(link, (uint32) a, (uint32) b);
+	link->pairs_read++;
+	if ((link->pairs_read & 0xFFF) == 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		identity_progress(link, false, "read %lld rows, %u distinct identifiers",
+						  (long long) link->pairs_read, link->g->nnodes);
+	}
+	return true;
+}
+
+static void
+identity_receive_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+identity_receive_shutdown(DestReceiver *self)
+{
+}
+
+static void
+identity_receive_destroy(DestReceiver *self)
+{
+}
+
+/*
+ * Read every row of the batch query into the graph.  The portal runs into
+ * our own receiver, so rows are never copied into an SPI tuple table.
+ */
 static void
 identity_read_batch(IdentityLink *link, const char *query)
 {
 	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
 	Portal		portal;
-	StringInfoData buf;
-	bool		has_seen = false;
-	bool		checked = false;
+	IdentityReceiver recv;
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the identity_link query: %s", SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	initStringInfo(&buf);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, IDENTITY_FETCH_ROWS);
-		if (!checked)
-		{
-			has_seen = identity_check_columns(SPI_tuptable->tupdesc);
-			checked = true;
-		}
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			TimestampTz seen = link->now;
-			int64		a,
-						b;
-
-			if (has_seen)
-			{
-				bool		isnull;
-				Datum		d = SPI_getbinval(tup, desc, 5, &isnull);
-
-				if (!isnull)
-					seen = DatumGetTimestampTz(d);
-			}
-			a = identity_read_side(link, tup, desc, 1, seen, &buf);
-			b = identity_read_side(link, tup, desc, 3, seen, &buf);
-			if (a >= 0 && b >= 0 && a != b)
-				identity_add_edge(link, (uint32) a, (uint32) b);
-			link->pairs_read++;
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-		identity_progress(link, false, "read %lld rows, %u distinct identifiers",
-						  (long long) link->pairs_read, link->g->nnodes);
-	}
+	if (portal->tupDesc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("identity_link query returns no rows"),
+				 errdetail("The query must be a SELECT or VALUES returning (type_a, value_a, type_b, value_b [, seen_at]).")));
+	memset(&recv, 0, sizeof(recv));
+	recv.pub.receiveSlot = identity_receive_slot;
+	recv.pub.rStartup = identity_receive_startup;
+	recv.pub.rShutdown = identity_receive_shutdown;
+	recv.pub.rDestroy = identity_receive_destroy;
+	recv.pub.mydest = DestNone;
+	recv.link = link;
+	recv.has_seen = identity_check_columns(portal->tupDesc);
+	initStringInfo(&recv.buf);
+	PortalRunFetch(portal, FETCH_FORWARD, FETCH_ALL, &recv.pub);
 	SPI_cursor_close(portal);
 	SPI_freeplan(plan);
 }
@@ -219,7 +261,10 @@ identity_lookup_existing(IdentityLink *link)
 	if (SPI_execute("SELECT 1 FROM quanyu.identity_identifier LIMIT 1", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_identifier");
 	if (SPI_processed == 0)
+	{
+		link->table_was_empty = true;
 		return;					/* first load: nothing to look up */
+	}
 	/* A generic plan: a nested loop over the primary key, whatever the chunk size. */
 	plan = SPI_prepare_cursor("SELECT u.ord, i.person_id "
 							  "FROM unnest($1, $2, $3) AS u(t, v, ord) "
@@ -562,17 +607,22 @@ identity_link(PG_FUNCTION_ARGS)
 	link->cxt = cxt;
 	link->now = GetCurrentTransactionStartTimestamp();
 	link->last_notice = GetCurrentTimestamp();
+	link->phase_start = link->last_notice;
 	SPI_connect();
 	identity_lock();
 	link->rules = identity_rules_load(cxt);
 	link->g = identity_graph_create(cxt);
 	identity_read_batch(link, query);
+	identity_phase_done(link, "read");
 	identity_lookup_existing(link);
 	identity_graph_init_union(link->g, link->rules);
 	identity_prepare_existing(link);
+	identity_phase_done(link, "lookup");
 	identity_union(link);
 	identity_assign_persons(link);
+	identity_phase_done(link, "union");
 	identity_write_all(link);
+	identity_phase_done(link, "write");
 	SPI_finish();
 	result = identity_link_result(fcinfo, link);
 	MemoryContextDelete(cxt);
