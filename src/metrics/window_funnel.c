@@ -345,6 +345,29 @@ funnel_event_cmp(const void *a, const void *b)
 	return (x->mask > y->mask) - (x->mask < y->mask);
 }
 
+/* Sort the events; insertion sort for the few events most persons have. */
+static void
+funnel_sort(FunnelEvent *events, int n)
+{
+	if (n > 16)
+	{
+		qsort(events, n, sizeof(FunnelEvent), funnel_event_cmp);
+		return;
+	}
+	for (int i = 1; i < n; i++)
+	{
+		FunnelEvent e = events[i];
+		int			j = i - 1;
+
+		while (j >= 0 && funnel_event_cmp(&events[j], &e) > 0)
+		{
+			events[j + 1] = events[j];
+			j--;
+		}
+		events[j + 1] = e;
+	}
+}
+
 /* Is ts within the window of start?  Safe at the ends of the int64 range. */
 static inline bool
 funnel_within(int64 start, int64 ts, int64 window)
@@ -373,7 +396,7 @@ funnel_replay(FunnelState *state, bool want_times, FunnelResult *result)
 	bool		first_event = false;
 	bool		stop = false;
 
-	qsort(state->events, state->nevents, sizeof(FunnelEvent), funnel_event_cmp);
+	funnel_sort(state->events, state->nevents);
 	for (int e = 0; e < state->nevents && !stop; e++)
 	{
 		int64		ts = state->events[e].ts;
