@@ -95,11 +95,21 @@ SELECT quanyu_bench.compare('union of 1000 x 100k-id audiences, 2 workers vs ser
 SELECT quanyu_bench.compare('union count of 1000 x 100k-id audiences, 2 workers vs serial union',
 	'SELECT audience_union_count_agg(members) FROM audience_reads_union',
 	'SELECT audience_reads_union_serial()');
+-- Control: work that parallelises trivially (decode each row, no state to
+-- combine).  When this ratio is not well below 1, the two cores are busy with
+-- something else and the union ratios above say nothing about the union.
+CREATE FUNCTION audience_reads_decode_serial() RETURNS bigint LANGUAGE sql STABLE
+	SET max_parallel_workers_per_gather = 0
+	AS 'SELECT sum(audience_rank(members, 4294967295))::bigint FROM audience_reads_union';
+SELECT quanyu_bench.compare('control: decode 1000 x 100k-id audiences, 2 workers vs serial',
+	'SELECT sum(audience_rank(members, 4294967295))::bigint FROM audience_reads_union',
+	'SELECT audience_reads_decode_serial()');
 RESET max_parallel_workers_per_gather;
 RESET min_parallel_table_scan_size;
 RESET parallel_tuple_cost;
 RESET parallel_setup_cost;
 
 DROP FUNCTION audience_reads_union_serial();
+DROP FUNCTION audience_reads_decode_serial();
 DROP TABLE audience_reads_union, audience_reads_rows, audience_reads_many,
 	audience_reads_lookups, audience_reads_lookups100k, audience_reads_big;
