@@ -59,6 +59,7 @@ typedef struct AudienceExpanded
 	int			magic;
 	roaring_bitmap_t *bitmap;	/* the set; NULL only while being built */
 	uint32	   *pending;		/* ids waiting to be added in one batch */
+	uint32	   *pending_scratch;	/* room to radix-sort the batch */
 	int			npending;
 	int			pending_cap;
 	bool		lazy;			/* bitmap holds unrepaired lazy-OR results */
