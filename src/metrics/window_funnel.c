@@ -395,12 +395,16 @@ funnel_replay(FunnelState *state, bool want_times, FunnelResult *result)
 	int			level = 0;		/* steps reached: reached[0..level-1] */
 	bool		first_event = false;
 	bool		stop = false;
+	FunnelEvent *events = palloc(sizeof(FunnelEvent) * Max(state->nevents, 1));
 
-	funnel_sort(state->events, state->nevents);
+	/* Sort a copy: the final function must leave the state as it found it
+	 * (window aggregation calls it, then goes on adding rows). */
+	memcpy(events, state->events, sizeof(FunnelEvent) * state->nevents);
+	funnel_sort(events, state->nevents);
 	for (int e = 0; e < state->nevents && !stop; e++)
 	{
-		int64		ts = state->events[e].ts;
-		uint64		mask = state->events[e].mask;
+		int64		ts = events[e].ts;
+		uint64		mask = events[e].mask;
 
 		if ((e & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
