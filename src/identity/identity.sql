@@ -1,0 +1,149 @@
+-- src/identity/identity.sql: identity merge (OneID) tables and functions.
+
+-- Tables --------------------------------------------------------------------
+
+-- User rules per identifier type.  Types without a row use the built-in
+-- defaults of the identity_rules view; the row '*' holds the junk values
+-- blocked for every type.  The table starts empty so pg_dump/restore never
+-- collides with rows the install script made.
+CREATE TABLE identity_rule (
+	id_type text COLLATE "C" PRIMARY KEY,
+	normalizer text NOT NULL DEFAULT 'trim'
+		CHECK (normalizer IN ('trim', 'phone', 'email', 'none')),
+	blocked_values text[] NOT NULL DEFAULT '{}',
+	blocked_pattern text,
+	max_per_person integer CHECK (max_per_person > 0),
+	priority integer NOT NULL DEFAULT 50
+);
+COMMENT ON TABLE identity_rule IS 'identity merge rules per identifier type (overrides of the built-in defaults; id_type ''*'' applies to every type)';
+
+-- Every identifier ever linked, with the person it belongs to now.
+CREATE TABLE identity_identifier (
+	id_type text COLLATE "C" NOT NULL,
+	id_value text COLLATE "C" NOT NULL,
+	person_id bigint NOT NULL CHECK (person_id BETWEEN 0 AND 4294967295),
+	first_seen timestamptz NOT NULL,
+	last_seen timestamptz NOT NULL,
+	PRIMARY KEY (id_type, id_value)
+);
+CREATE INDEX identity_identifier_person ON identity_identifier (person_id);
+COMMENT ON TABLE identity_identifier IS 'identity merge: every normalised identifier and its current person id';
+
+-- One row per person id that was merged away.
+CREATE TABLE identity_merge (
+	loser bigint PRIMARY KEY,
+	survivor bigint NOT NULL,
+	current_survivor bigint NOT NULL,
+	merged_at timestamptz NOT NULL,
+	evidence_type_a text COLLATE "C" NOT NULL,
+	evidence_value_a text COLLATE "C" NOT NULL,
+	evidence_type_b text COLLATE "C" NOT NULL,
+	evidence_value_b text COLLATE "C" NOT NULL
+);
+CREATE INDEX identity_merge_current ON identity_merge (current_survivor);
+COMMENT ON TABLE identity_merge IS 'identity merge log: loser merged into survivor because of the evidence pair; current_survivor follows later merges';
+
+-- Pairs that were not applied because a rule forbids the merge.
+CREATE TABLE identity_refusal (
+	refused_at timestamptz NOT NULL,
+	type_a text COLLATE "C" NOT NULL,
+	value_a text COLLATE "C" NOT NULL,
+	type_b text COLLATE "C" NOT NULL,
+	value_b text COLLATE "C" NOT NULL,
+	person_a bigint,
+	person_b bigint,
+	reason text NOT NULL
+);
+COMMENT ON TABLE identity_refusal IS 'identity merge: pairs refused by a rule, with the reason';
+
+-- The next person id to hand out; empty until the first ingest.
+CREATE TABLE identity_state (
+	next_person_id bigint NOT NULL,
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton)
+);
+COMMENT ON TABLE identity_state IS 'identity merge: the next dense person id (one row)';
+
+SELECT pg_catalog.pg_extension_config_dump('identity_rule', '');
+SELECT pg_catalog.pg_extension_config_dump('identity_identifier', '');
+SELECT pg_catalog.pg_extension_config_dump('identity_merge', '');
+SELECT pg_catalog.pg_extension_config_dump('identity_refusal', '');
+SELECT pg_catalog.pg_extension_config_dump('identity_state', '');
+
+-- The effective rules: user rows first, built-in defaults for the rest.
+CREATE VIEW identity_rules AS
+SELECT id_type, normalizer, blocked_values, blocked_pattern, max_per_person, priority
+FROM identity_rule
+UNION ALL
+SELECT d.id_type, d.normalizer, d.blocked_values, d.blocked_pattern, d.max_per_person, d.priority
+FROM (VALUES
+	('*'::text, 'trim'::text,
+	 '{"",unknown,null,none,nil,undefined,anonymous,-1,n/a}'::text[], '^0+$'::text, NULL::integer, 50),
+	('phone', 'phone', '{}', NULL, 3, 90),
+	('email', 'email', '{}', NULL, 3, 80),
+	('member_id', 'trim', '{}', NULL, 1, 100),
+	('unionid', 'trim', '{}', NULL, 1, 70),
+	('openid', 'trim', '{}', NULL, NULL, 60),
+	('external_userid', 'trim', '{}', NULL, NULL, 60),
+	('buyer_id', 'trim', '{}', NULL, NULL, 40),
+	('device_id', 'trim', '{}', NULL, NULL, 10)
+) AS d (id_type, normalizer, blocked_values, blocked_pattern, max_per_person, priority)
+WHERE NOT EXISTS (SELECT 1 FROM identity_rule r WHERE r.id_type = d.id_type);
+COMMENT ON VIEW identity_rules IS 'effective identity merge rules: identity_rule rows plus the built-in defaults';
+
+-- Functions -------------------------------------------------------------------
+
+CREATE FUNCTION identity_normalize(id_type text, id_value text) RETURNS text
+	AS 'MODULE_PATHNAME', 'identity_normalize' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION identity_normalize(text, text) IS 'the identifier value as identity merge stores it (phone digits, lower-case email, trimmed), or NULL when a rule blocks it';
+
+CREATE FUNCTION identity_link(query text,
+	OUT pairs_read bigint, OUT identifiers_new bigint, OUT persons_new bigint,
+	OUT merges bigint, OUT pairs_refused bigint, OUT values_blocked bigint)
+	AS 'MODULE_PATHNAME', 'identity_link' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION identity_link(text) IS 'ingest identifier pairs (type_a, value_a, type_b, value_b [, seen_at]) returned by a query: normalise, block junk, merge persons; returns counts';
+
+CREATE FUNCTION identity_link_table(source regclass,
+	OUT pairs_read bigint, OUT identifiers_new bigint, OUT persons_new bigint,
+	OUT merges bigint, OUT pairs_refused bigint, OUT values_blocked bigint)
+	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+	AS $$ SELECT * FROM identity_link(format('SELECT * FROM %s', source)) $$;
+COMMENT ON FUNCTION identity_link_table(regclass) IS 'identity_link over every row of a table whose columns are (type_a, value_a, type_b, value_b [, seen_at])';
+
+CREATE FUNCTION identity_person(id_type text, id_value text) RETURNS bigint
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	AS $$ SELECT i.person_id FROM identity_identifier i
+		WHERE i.id_type = $1 AND i.id_value = identity_normalize($1, $2) $$;
+COMMENT ON FUNCTION identity_person(text, text) IS 'current person id of an identifier (after normalisation), NULL when unknown';
+
+CREATE FUNCTION identity_resolve(person_id bigint) RETURNS bigint
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	AS $$ SELECT coalesce((SELECT m.current_survivor FROM identity_merge m WHERE m.loser = $1), $1) $$;
+COMMENT ON FUNCTION identity_resolve(bigint) IS 'the surviving person id for a person id that may have been merged away';
+
+CREATE FUNCTION identity_register(id_type text, id_value text) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'identity_register' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION identity_register(text, text) IS 'person id of one identifier, created when new (the exact string to dense id dictionary); NULL when a rule blocks the value';
+
+CREATE FUNCTION identity_explain(person_id bigint)
+	RETURNS TABLE (kind text, id_type text, id_value text, first_seen timestamptz,
+		last_seen timestamptz, merged_person bigint, merged_at timestamptz, evidence text)
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	AS $$
+	WITH p AS (SELECT identity_resolve($1) AS id)
+	SELECT * FROM (
+		SELECT 'identifier'::text, i.id_type::text, i.id_value::text, i.first_seen, i.last_seen,
+			NULL::bigint, NULL::timestamptz, NULL::text
+		FROM identity_identifier i, p WHERE i.person_id = p.id
+		UNION ALL
+		SELECT 'merge', NULL, NULL, NULL, NULL, m.loser, m.merged_at,
+			format('%s:%s = %s:%s', m.evidence_type_a, m.evidence_value_a,
+				m.evidence_type_b, m.evidence_value_b)
+		FROM identity_merge m, p WHERE m.current_survivor = p.id
+	) e (kind, id_type, id_value, first_seen, last_seen, merged_person, merged_at, evidence)
+	ORDER BY kind, first_seen, id_type, id_value, merged_at, merged_person
+	$$;
+COMMENT ON FUNCTION identity_explain(bigint) IS 'a person''s identifiers, and the persons merged into it with the evidence pair and time';
+
+CREATE FUNCTION audience_canonicalize(a audience) RETURNS audience
+	AS 'MODULE_PATHNAME', 'audience_canonicalize' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION audience_canonicalize(audience) IS 'rewrite an audience stored before identity merges: every merged-away id is replaced by its surviving id';

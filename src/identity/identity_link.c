@@ -1,0 +1,580 @@
+/*
+ * identity_link.c
+ *	  identity_link(query): read a batch of identifier pairs, look up the
+ *	  persons it touches, join them with union-find under the rules, and
+ *	  hand the result to identity_write.c.  Everything happens in the
+ *	  caller's transaction, so an error or a cancel leaves no trace.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "identity/identity.h"
+
+#define IDENTITY_FETCH_ROWS 10000
+#define IDENTITY_LOOKUP_CHUNK 20000
+#define IDENTITY_PROGRESS_MS 5000
+
+/* Take the transaction-level advisory lock that serialises identity changes. */
+void
+identity_lock(void)
+{
+	if (SPI_execute("SELECT pg_catalog.pg_advisory_xact_lock(1364283737, 1)", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not take the identity lock");
+}
+
+/* Emit a progress NOTICE when force is set or enough time has passed. */
+void
+identity_progress(IdentityLink *link, bool force, const char *fmt,...)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	char		buf[256];
+	va_list		ap;
+
+	if (!force && !TimestampDifferenceExceeds(link->last_notice, now, IDENTITY_PROGRESS_MS))
+		return;
+	link->last_notice = now;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ereport(NOTICE, (errmsg("identity_link: %s", buf)));
+}
+
+/* Check that the batch query returns (text, text, text, text [, timestamptz]). */
+static bool
+identity_check_columns(TupleDesc desc)
+{
+	if (desc->natts != 4 && desc->natts != 5)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("identity_link query returns %d columns, expected 4 or 5", desc->natts),
+				 errdetail("The columns are type_a, value_a, type_b, value_b and optionally seen_at.")));
+	for (int k = 1; k <= 4; k++)
+	{
+		Oid			t = SPI_gettypeid(desc, k);
+
+		if (t != TEXTOID && t != VARCHAROID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("identity_link query column %d has type %s, expected text", k,
+							format_type_be(t)),
+					 errhint("Cast the column to text.")));
+	}
+	if (desc->natts == 5 && SPI_gettypeid(desc, 5) != TIMESTAMPTZOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("identity_link query column 5 has type %s, expected timestamp with time zone",
+						format_type_be(SPI_gettypeid(desc, 5))),
+				 errhint("Cast seen_at to timestamptz.")));
+	return desc->natts == 5;
+}
+
+/*
+ * Intern one side of a row; returns its node, or -1 when the side is
+ * absent (NULL) or blocked.
+ */
+static int64
+identity_read_side(IdentityLink *link, HeapTuple tup, TupleDesc desc, int col,
+				   TimestampTz seen, StringInfo buf)
+{
+	bool		tnull,
+				vnull;
+	Datum		td = SPI_getbinval(tup, desc, col, &tnull);
+	Datum		vd = SPI_getbinval(tup, desc, col + 1, &vnull);
+	text	   *t,
+			   *v;
+	int			rule;
+	bool		is_new;
+	uint32		node;
+
+	if (tnull || vnull)
+		return -1;
+	t = DatumGetTextPP(td);
+	v = DatumGetTextPP(vd);
+	rule = identity_rules_type(link->rules, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	identity_normalize_into(link->rules, rule, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), buf);
+	node = identity_graph_intern(link->g, rule, buf->data, buf->len, &is_new);
+	/* Junk is checked once per distinct value, then remembered in the node. */
+	if (is_new && identity_value_blocked(link->rules, rule, buf->data, buf->len))
+		link->g->flags[node] |= IDENTITY_NODE_BLOCKED;
+	if (link->g->flags[node] & IDENTITY_NODE_BLOCKED)
+	{
+		link->values_blocked++;
+		return -1;
+	}
+	identity_graph_seen(link->g, node, seen);
+	return node;
+}
+
+/* Remember a pair of nodes, in input order. */
+static void
+identity_add_edge(IdentityLink *link, uint32 a, uint32 b)
+{
+	if (link->nedges == link->edge_cap)
+	{
+		link->edge_cap = Max(link->edge_cap * 2, 4096);
+		link->edge_a = link->edge_a ? repalloc_huge(link->edge_a, link->edge_cap * sizeof(uint32)) :
+			MemoryContextAllocHuge(link->cxt, link->edge_cap * sizeof(uint32));
+		link->edge_b = link->edge_b ? repalloc_huge(link->edge_b, link->edge_cap * sizeof(uint32)) :
+			MemoryContextAllocHuge(link->cxt, link->edge_cap * sizeof(uint32));
+	}
+	link->edge_a[link->nedges] = a;
+	link->edge_b[link->nedges] = b;
+	link->nedges++;
+}
+
+/* Read every row of the batch query into the graph. */
+static void
+identity_read_batch(IdentityLink *link, const char *query)
+{
+	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
+	Portal		portal;
+	StringInfoData buf;
+	bool		has_seen = false;
+	bool		checked = false;
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the identity_link query: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	initStringInfo(&buf);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, IDENTITY_FETCH_ROWS);
+		if (!checked)
+		{
+			has_seen = identity_check_columns(SPI_tuptable->tupdesc);
+			checked = true;
+		}
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			TimestampTz seen = link->now;
+			int64		a,
+						b;
+
+			if (has_seen)
+			{
+				bool		isnull;
+				Datum		d = SPI_getbinval(tup, desc, 5, &isnull);
+
+				if (!isnull)
+					seen = DatumGetTimestampTz(d);
+			}
+			a = identity_read_side(link, tup, desc, 1, seen, &buf);
+			b = identity_read_side(link, tup, desc, 3, seen, &buf);
+			if (a >= 0 && b >= 0 && a != b)
+				identity_add_edge(link, (uint32) a, (uint32) b);
+			link->pairs_read++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+		identity_progress(link, false, "read %lld rows, %u distinct identifiers",
+						  (long long) link->pairs_read, link->g->nnodes);
+	}
+	SPI_cursor_close(portal);
+	SPI_freeplan(plan);
+}
+
+/* A text[] of the nodes' types and one of their values, for nodes[0..n). */
+static void
+identity_node_arrays(IdentityLink *link, const uint32 *nodes, int n, Datum *types, Datum *values)
+{
+	Datum	   *t = palloc(sizeof(Datum) * n);
+	Datum	   *v = palloc(sizeof(Datum) * n);
+	IdentityGraph *g = link->g;
+
+	for (int i = 0; i < n; i++)
+	{
+		IdentityRule *r = &link->rules->rules[g->type[nodes[i]]];
+
+		t[i] = PointerGetDatum(cstring_to_text_with_len(r->id_type, r->id_type_len));
+		v[i] = PointerGetDatum(cstring_to_text_with_len(IDENTITY_NODE_VALUE(g, nodes[i]), g->len[nodes[i]]));
+	}
+	*types = PointerGetDatum(construct_array(t, n, TEXTOID, -1, false, TYPALIGN_INT));
+	*values = PointerGetDatum(construct_array(v, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* Find which nodes are already known, and their persons. */
+static void
+identity_lookup_existing(IdentityLink *link)
+{
+	IdentityGraph *g = link->g;
+	Oid			argtypes[3] = {TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID};
+	SPIPlanPtr	plan;
+	MemoryContext chunk_cxt;
+	uint32	   *nodes;
+
+	if (SPI_execute("SELECT 1 FROM quanyu.identity_identifier LIMIT 1", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read identity_identifier");
+	if (SPI_processed == 0)
+		return;					/* first load: nothing to look up */
+	/* A generic plan: a nested loop over the primary key, whatever the chunk size. */
+	plan = SPI_prepare_cursor("SELECT u.ord, i.person_id "
+							  "FROM unnest($1, $2, $3) AS u(t, v, ord) "
+							  "JOIN quanyu.identity_identifier i "
+							  "ON i.id_type = u.t COLLATE \"C\" AND i.id_value = u.v COLLATE \"C\"",
+							  3, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the identifier lookup");
+	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "identity lookup", ALLOCSET_DEFAULT_SIZES);
+	nodes = MemoryContextAllocHuge(link->cxt, sizeof(uint32) * IDENTITY_LOOKUP_CHUNK);
+	for (uint32 start = 0; start < g->nnodes;)
+	{
+		MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
+		Datum		args[3];
+		Datum	   *ords = palloc(sizeof(Datum) * IDENTITY_LOOKUP_CHUNK);
+		int			n = 0;
+
+		for (; start < g->nnodes && n < IDENTITY_LOOKUP_CHUNK; start++)
+			if (!(g->flags[start] & IDENTITY_NODE_BLOCKED))
+			{
+				ords[n] = Int32GetDatum(n);
+				nodes[n++] = start;
+			}
+		if (n > 0)
+		{
+			identity_node_arrays(link, nodes, n, &args[0], &args[1]);
+			args[2] = PointerGetDatum(construct_array(ords, n, INT4OID, 4, true, TYPALIGN_INT));
+			if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not look up identifiers");
+			for (uint64 i = 0; i < SPI_processed; i++)
+			{
+				bool		isnull;
+				int32		ord = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+				uint32		node = nodes[ord];
+
+				g->person[node] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+				g->flags[node] |= IDENTITY_NODE_EXISTING;
+				link->any_existing = true;
+			}
+			SPI_freetuptable(SPI_tuptable);
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(chunk_cxt);
+		CHECK_FOR_INTERRUPTS();
+		identity_progress(link, false, "looked up %u of %u identifiers", start, g->nnodes);
+	}
+	MemoryContextDelete(chunk_cxt);
+	SPI_freeplan(plan);
+}
+
+/* qsort order of (person, node) pairs. */
+static int
+identity_cmp_person(const void *a, const void *b)
+{
+	const int64 *x = a;
+	const int64 *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* Load the per-type identifier counts of the existing persons at roots[]. */
+static void
+identity_load_counts(IdentityLink *link, const int64 *pairs, uint32 npairs)
+{
+	IdentityGraph *g = link->g;
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	SPIPlanPtr	plan;
+
+	plan = SPI_prepare_cursor("SELECT p.id, i.id_type, count(*) "
+							  "FROM unnest($1) AS p(id) JOIN quanyu.identity_identifier i ON i.person_id = p.id "
+							  "GROUP BY 1, 2",
+							  1, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	for (uint32 start = 0; start < npairs;)
+	{
+		Datum	   *ids = palloc(sizeof(Datum) * IDENTITY_LOOKUP_CHUNK);
+		Datum		arg;
+		int			n = 0;
+
+		for (; start < npairs && n < IDENTITY_LOOKUP_CHUNK; start++)
+			if (start == 0 || pairs[2 * start] != pairs[2 * (start - 1)])
+				ids[n++] = Int64GetDatum(pairs[2 * start]);
+		arg = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		if (SPI_execute_plan(plan, &arg, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not count identifiers");
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int64		key[2] = {DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)), -1};
+			text	   *t = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
+			int			rule = identity_rules_type(link->rules, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+			int			slot = link->rules->rules[rule].limit_slot;
+			int64	   *hit;
+			uint32		lo = 0,
+						hi = npairs;
+
+			if (slot < 0 || slot >= g->nslots)
+				continue;
+			/* First pair of this person (pairs are sorted by person, node). */
+			while (lo < hi)
+			{
+				uint32		mid = (lo + hi) / 2;
+
+				if (identity_cmp_person(&pairs[2 * mid], key) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			hit = (int64 *) &pairs[2 * lo];
+			g->counts[(Size) identity_graph_find(g, (uint32) hit[1]) * g->nslots + slot] =
+				(int32) DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
+		}
+		SPI_freetuptable(SPI_tuptable);
+		pfree(ids);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_freeplan(plan);
+}
+
+/*
+ * Join the nodes of each existing person into one component (they are one
+ * person already) and load that person's counts per limited type.
+ */
+static void
+identity_prepare_existing(IdentityLink *link)
+{
+	IdentityGraph *g = link->g;
+	int64	   *pairs;
+	uint32		n = 0;
+
+	if (!link->any_existing)
+		return;
+	pairs = MemoryContextAllocHuge(link->cxt, sizeof(int64) * 2 * (Size) g->nnodes);
+	for (uint32 i = 0; i < g->nnodes; i++)
+		if (g->flags[i] & IDENTITY_NODE_EXISTING)
+		{
+			pairs[2 * n] = g->person[i];
+			pairs[2 * n + 1] = i;
+			n++;
+		}
+	qsort(pairs, n, sizeof(int64) * 2, identity_cmp_person);
+	for (uint32 k = 1; k < n; k++)
+		if (pairs[2 * k] == pairs[2 * (k - 1)])
+			g->parent[pairs[2 * k + 1]] = (uint32) pairs[1 + 2 * (k - 1)];
+	/* Roots are the first node of each person; its person is already set. */
+	for (uint32 k = 1; k < n; k++)
+		if (pairs[2 * k] == pairs[2 * (k - 1)])
+			g->parent[pairs[2 * k + 1]] = identity_graph_find(g, (uint32) pairs[2 * k + 1]);
+	if (g->nslots > 0)
+		identity_load_counts(link, pairs, n);
+	pfree(pairs);
+}
+
+/*
+ * The order pairs are applied in: strongest first (a pair is as strong as
+ * the lower priority of its two types), input order within a strength.
+ * A stable counting sort over the few distinct priorities.
+ */
+static uint32 *
+identity_edge_order(IdentityLink *link)
+{
+	IdentityRules *rules = link->rules;
+	int			n = rules->nrules;
+	int		   *rank = palloc(sizeof(int) * n);
+	uint64	   *start = palloc0(sizeof(uint64) * (n + 1));
+	uint32	   *order = MemoryContextAllocHuge(link->cxt, sizeof(uint32) * Max(link->nedges, 1));
+	uint8	   *edge_rank = MemoryContextAllocHuge(link->cxt, Max(link->nedges, 1));
+
+	/* rank = number of rules with a strictly higher priority (0 = strongest). */
+	for (int i = 0; i < n; i++)
+	{
+		rank[i] = 0;
+		for (int j = 0; j < n; j++)
+			if (rules->rules[j].priority > rules->rules[i].priority)
+				rank[i]++;
+		rank[i] = Min(rank[i], 255);
+	}
+	for (uint64 e = 0; e < link->nedges; e++)
+	{
+		int			ra = rank[link->g->type[link->edge_a[e]]];
+		int			rb = rank[link->g->type[link->edge_b[e]]];
+
+		edge_rank[e] = (uint8) Max(ra, rb);
+		start[edge_rank[e] + 1]++;
+	}
+	for (int r = 1; r <= n; r++)
+		start[r] += start[r - 1];
+	for (uint64 e = 0; e < link->nedges; e++)
+		order[start[edge_rank[e]]++] = (uint32) e;
+	pfree(edge_rank);
+	pfree(rank);
+	pfree(start);
+	return order;
+}
+
+/* Record that edge e was refused because it breaks rule k's limit. */
+static void
+identity_refuse(IdentityLink *link, uint32 e, int k, uint32 ra, uint32 rb)
+{
+	IdentityGraph *g = link->g;
+	IdentityRule *r = &link->rules->rules[k];
+	int			total = g->counts[(Size) ra * g->nslots + r->limit_slot] +
+		g->counts[(Size) rb * g->nslots + r->limit_slot];
+
+	if (link->nrefusals == link->refusal_cap)
+	{
+		link->refusal_cap = Max(link->refusal_cap * 2, 64);
+		link->refusals = link->refusals ?
+			repalloc_huge(link->refusals, link->refusal_cap * sizeof(IdentityRefusalRec)) :
+			MemoryContextAllocHuge(link->cxt, link->refusal_cap * sizeof(IdentityRefusalRec));
+	}
+	link->refusals[link->nrefusals].edge = e;
+	link->refusals[link->nrefusals].reason =
+		MemoryContextStrdup(link->cxt,
+							psprintf("the merge would give one person %d identifiers of type %s; the rule allows %d",
+									 total, r->id_type, r->max_per_person));
+	link->nrefusals++;
+}
+
+/* Record that person loser merges away because of edge e. */
+static void
+identity_record_merge(IdentityLink *link, uint32 e, int64 loser)
+{
+	if (link->nmerges == link->merge_cap)
+	{
+		link->merge_cap = Max(link->merge_cap * 2, 64);
+		link->merges = link->merges ?
+			repalloc_huge(link->merges, link->merge_cap * sizeof(IdentityMergeRec)) :
+			MemoryContextAllocHuge(link->cxt, link->merge_cap * sizeof(IdentityMergeRec));
+	}
+	link->merges[link->nmerges].loser = loser;
+	link->merges[link->nmerges].edge = e;
+	link->nmerges++;
+}
+
+/* Apply every pair: union-find with rule checks, merges recorded. */
+static void
+identity_union(IdentityLink *link)
+{
+	IdentityGraph *g = link->g;
+	uint32	   *order = identity_edge_order(link);
+
+	for (uint64 k = 0; k < link->nedges; k++)
+	{
+		uint32		e = order[k];
+		uint32		ra = identity_graph_find(g, link->edge_a[e]);
+		uint32		rb = identity_graph_find(g, link->edge_b[e]);
+		int			broken;
+
+		if ((k & 0xFFFF) == 0)
+		{
+			CHECK_FOR_INTERRUPTS();
+			identity_progress(link, false, "linked %llu of %llu pairs, %llu merges",
+							  (unsigned long long) k, (unsigned long long) link->nedges,
+							  (unsigned long long) link->nmerges);
+		}
+		if (ra == rb)
+			continue;
+		broken = g->nslots > 0 ? identity_graph_limit_broken(g, link->rules, ra, rb) : -1;
+		if (broken >= 0)
+		{
+			identity_refuse(link, e, broken, ra, rb);
+			continue;
+		}
+		if (g->person[ra] != 0 && g->person[rb] != 0)
+			identity_record_merge(link, e, Max(g->person[ra], g->person[rb]));
+		identity_graph_join(g, ra, rb);
+	}
+	pfree(order);
+}
+
+/* Give each component without a person a new id, in order of first appearance. */
+static void
+identity_assign_persons(IdentityLink *link)
+{
+	IdentityGraph *g = link->g;
+
+	if (SPI_execute("SELECT next_person_id FROM quanyu.identity_state", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read identity_state");
+	link->next_person = 1;
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+
+		link->next_person = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	for (uint32 i = 0; i < g->nnodes; i++)
+	{
+		uint32		r;
+
+		if (g->flags[i] & IDENTITY_NODE_BLOCKED)
+			continue;
+		r = identity_graph_find(g, i);
+		if (g->person[r] != 0)
+			continue;
+		if (link->next_person > PG_UINT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("identity merge ran out of person ids"),
+					 errdetail("Person ids are integers from 0 to 4294967295.")));
+		g->person[r] = link->next_person++;
+		link->persons_new++;
+	}
+}
+
+/* Build the result row of counts. */
+static Datum
+identity_link_result(FunctionCallInfo fcinfo, IdentityLink *link)
+{
+	TupleDesc	desc;
+	Datum		values[6];
+	bool		nulls[6] = {false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "identity_link must return a record");
+	desc = BlessTupleDesc(desc);
+	values[0] = Int64GetDatum(link->pairs_read);
+	values[1] = Int64GetDatum(link->identifiers_new);
+	values[2] = Int64GetDatum(link->persons_new);
+	values[3] = Int64GetDatum((int64) link->nmerges);
+	values[4] = Int64GetDatum((int64) link->nrefusals);
+	values[5] = Int64GetDatum(link->values_blocked);
+	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+PG_FUNCTION_INFO_V1(identity_link);
+/* identity_link(query): ingest a batch of identifier pairs; returns counts */
+Datum
+identity_link(PG_FUNCTION_ARGS)
+{
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "identity_link",
+											  ALLOCSET_DEFAULT_SIZES);
+	IdentityLink *link = MemoryContextAllocZero(cxt, sizeof(IdentityLink));
+	Datum		result;
+
+	link->cxt = cxt;
+	link->now = GetCurrentTransactionStartTimestamp();
+	link->last_notice = GetCurrentTimestamp();
+	SPI_connect();
+	identity_lock();
+	link->rules = identity_rules_load(cxt);
+	link->g = identity_graph_create(cxt);
+	identity_read_batch(link, query);
+	identity_lookup_existing(link);
+	identity_graph_init_union(link->g, link->rules);
+	identity_prepare_existing(link);
+	identity_union(link);
+	identity_assign_persons(link);
+	identity_write_all(link);
+	SPI_finish();
+	result = identity_link_result(fcinfo, link);
+	MemoryContextDelete(cxt);
+	PG_RETURN_DATUM(result);
+}

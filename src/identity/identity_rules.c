@@ -1,0 +1,276 @@
+/*
+ * identity_rules.c
+ *	  Rules per identifier type: normalisation and blocking of junk values.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation_d.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+
+#include "identity/identity.h"
+
+/* Parse the normalizer name stored in identity_rule. */
+static IdentityNormalizer
+identity_normalizer_parse(const char *name)
+{
+	if (strcmp(name, "phone") == 0)
+		return IDENTITY_NORM_PHONE;
+	if (strcmp(name, "email") == 0)
+		return IDENTITY_NORM_EMAIL;
+	if (strcmp(name, "none") == 0)
+		return IDENTITY_NORM_NONE;
+	return IDENTITY_NORM_TRIM;
+}
+
+/* Lower-case ASCII letters in place. */
+static void
+identity_ascii_lower(char *s, int len)
+{
+	for (int i = 0; i < len; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] += 'a' - 'A';
+}
+
+/* Append a slot for a new rule and return its index. */
+static int
+identity_rules_append(IdentityRules *rules)
+{
+	if (rules->nrules == rules->cap)
+	{
+		rules->cap *= 2;
+		rules->rules = repalloc(rules->rules, rules->cap * sizeof(IdentityRule));
+	}
+	memset(&rules->rules[rules->nrules], 0, sizeof(IdentityRule));
+	return rules->nrules++;
+}
+
+/* Fill one rule from a row of the identity_rules view. */
+static void
+identity_rule_from_row(IdentityRules *rules, IdentityRule *r, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		d;
+	MemoryContext old = MemoryContextSwitchTo(rules->cxt);
+
+	r->id_type = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+	r->id_type_len = strlen(r->id_type);
+	r->normalizer = identity_normalizer_parse(TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull)));
+	d = SPI_getbinval(tup, desc, 3, &isnull);
+	if (!isnull)
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &nulls, &n);
+		r->blocked = palloc(sizeof(char *) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+			if (!nulls[i])
+			{
+				char	   *v = TextDatumGetCString(elems[i]);
+
+				identity_ascii_lower(v, strlen(v));
+				r->blocked[r->nblocked++] = v;
+			}
+	}
+	d = SPI_getbinval(tup, desc, 4, &isnull);
+	r->pattern = isnull ? NULL : DatumGetTextPCopy(d);
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	r->max_per_person = isnull ? 0 : DatumGetInt32(d);
+	r->priority = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+	r->limit_slot = r->max_per_person > 0 ? rules->nlimited++ : -1;
+	MemoryContextSwitchTo(old);
+}
+
+/* Read the effective rules (identity_rules view) into memory under cxt. */
+IdentityRules *
+identity_rules_load(MemoryContext cxt)
+{
+	IdentityRules *rules = MemoryContextAllocZero(cxt, sizeof(IdentityRules));
+
+	rules->cxt = cxt;
+	rules->cap = 16;
+	rules->rules = MemoryContextAlloc(cxt, rules->cap * sizeof(IdentityRule));
+	rules->deflt = -1;
+	SPI_connect();
+	if (SPI_execute("SELECT id_type, normalizer, blocked_values, blocked_pattern, "
+					"max_per_person, priority FROM quanyu.identity_rules ORDER BY id_type",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read identity_rules");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		int			k = identity_rules_append(rules);
+
+		identity_rule_from_row(rules, &rules->rules[k], SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
+		if (strcmp(rules->rules[k].id_type, "*") == 0)
+			rules->deflt = k;
+	}
+	SPI_finish();
+	if (rules->deflt < 0)
+	{
+		/* Somebody deleted the built-in '*' row through a user row: trim only. */
+		int			k = identity_rules_append(rules);
+
+		rules->rules[k].id_type = MemoryContextStrdup(cxt, "*");
+		rules->rules[k].id_type_len = 1;
+		rules->rules[k].priority = 50;
+		rules->rules[k].limit_slot = -1;
+		rules->deflt = k;
+	}
+	rules->last = rules->deflt;
+	return rules;
+}
+
+/* Index of the rule for a type; a type without a rule gets a copy of '*'. */
+int
+identity_rules_type(IdentityRules *rules, const char *id_type, int len)
+{
+	IdentityRule *r = &rules->rules[rules->last];
+	int			k;
+
+	if (r->id_type_len == len && memcmp(r->id_type, id_type, len) == 0)
+		return rules->last;
+	for (k = 0; k < rules->nrules; k++)
+	{
+		r = &rules->rules[k];
+		if (r->id_type_len == len && memcmp(r->id_type, id_type, len) == 0)
+			return rules->last = k;
+	}
+	k = identity_rules_append(rules);
+	rules->rules[k] = rules->rules[rules->deflt];
+	rules->rules[k].id_type = MemoryContextAlloc(rules->cxt, len + 1);
+	memcpy(rules->rules[k].id_type, id_type, len);
+	rules->rules[k].id_type[len] = '\0';
+	rules->rules[k].id_type_len = len;
+	/* Only the '*' row's limits and normaliser carry over; its junk list is checked anyway. */
+	rules->rules[k].nblocked = 0;
+	rules->rules[k].pattern = NULL;
+	if (rules->rules[k].max_per_person > 0)
+		rules->rules[k].limit_slot = rules->nlimited++;
+	return rules->last = k;
+}
+
+/* Is c an ASCII blank that trimming removes? */
+static inline bool
+identity_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Phone: digits only; drop a leading 0086 (15 digits) or 86 (13 digits). */
+static void
+identity_normalize_phone(const char *value, int len, StringInfo out)
+{
+	int			start = out->len;
+
+	for (int i = 0; i < len; i++)
+		if (value[i] >= '0' && value[i] <= '9')
+			appendStringInfoChar(out, value[i]);
+	if (out->len - start == 15 && memcmp(out->data + start, "0086", 4) == 0)
+	{
+		memmove(out->data + start, out->data + start + 4, 11);
+		out->len -= 4;
+	}
+	else if (out->len - start == 13 && memcmp(out->data + start, "86", 2) == 0)
+	{
+		memmove(out->data + start, out->data + start + 2, 11);
+		out->len -= 2;
+	}
+	out->data[out->len] = '\0';
+}
+
+/* Does the value (already normalised) match one rule's junk list or pattern? */
+static bool
+identity_rule_blocks(const IdentityRule *r, const char *value, int len)
+{
+	for (int i = 0; i < r->nblocked; i++)
+		if (pg_strncasecmp(r->blocked[i], value, len) == 0 && r->blocked[i][len] == '\0')
+			return true;
+	if (r->pattern != NULL)
+	{
+		text	   *t = cstring_to_text_with_len(value, len);
+		bool		match;
+
+		match = DatumGetBool(DirectFunctionCall2Coll(texticregexeq, C_COLLATION_OID,
+													 PointerGetDatum(t),
+													 PointerGetDatum(r->pattern)));
+		pfree(t);
+		return match;
+	}
+	return false;
+}
+
+/* Is a normalised value blocked by its type's rule or by the '*' rule? */
+bool
+identity_value_blocked(IdentityRules *rules, int rule, const char *value, int len)
+{
+	return identity_rule_blocks(&rules->rules[rule], value, len) ||
+		(rule != rules->deflt && identity_rule_blocks(&rules->rules[rules->deflt], value, len));
+}
+
+/* Normalise a value by its type's rule into out (reset first). */
+void
+identity_normalize_into(IdentityRules *rules, int rule, const char *value, int len,
+						StringInfo out)
+{
+	const IdentityRule *r = &rules->rules[rule];
+
+	resetStringInfo(out);
+	if (r->normalizer == IDENTITY_NORM_PHONE)
+		identity_normalize_phone(value, len, out);
+	else if (r->normalizer == IDENTITY_NORM_NONE)
+		appendBinaryStringInfo(out, value, len);
+	else
+	{
+		while (len > 0 && identity_is_blank(*value))
+			value++, len--;
+		while (len > 0 && identity_is_blank(value[len - 1]))
+			len--;
+		appendBinaryStringInfo(out, value, len);
+		if (r->normalizer == IDENTITY_NORM_EMAIL)
+			identity_ascii_lower(out->data, out->len);
+	}
+}
+
+/* Normalise into out; false when the result is blocked. */
+bool
+identity_normalize_value(IdentityRules *rules, int rule, const char *value, int len,
+						 StringInfo out)
+{
+	identity_normalize_into(rules, rule, value, len, out);
+	return !identity_value_blocked(rules, rule, out->data, out->len);
+}
+
+/*
+ * Rules cached for the life of the calling expression (one statement, or
+ * one transaction inside PL/pgSQL): rule changes apply to later statements.
+ */
+IdentityRules *
+identity_rules_cached(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = identity_rules_load(fcinfo->flinfo->fn_mcxt);
+	return (IdentityRules *) fcinfo->flinfo->fn_extra;
+}
+
+PG_FUNCTION_INFO_V1(identity_normalize);
+/* identity_normalize(type, value): the stored form, or NULL when blocked */
+Datum
+identity_normalize(PG_FUNCTION_ARGS)
+{
+	IdentityRules *rules = identity_rules_cached(fcinfo);
+	text	   *type = PG_GETARG_TEXT_PP(0);
+	text	   *value = PG_GETARG_TEXT_PP(1);
+	StringInfoData out;
+	int			rule = identity_rules_type(rules, VARDATA_ANY(type), VARSIZE_ANY_EXHDR(type));
+
+	initStringInfo(&out);
+	if (!identity_normalize_value(rules, rule, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value), &out))
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+}

@@ -1,0 +1,278 @@
+/*
+ * identity_write.c
+ *	  The bulk writes of identity_link: new identifiers, seen times of known
+ *	  ones, merges (identifiers move, merge log, redirects), refusals and
+ *	  the next person id.  Each is a few statements over unnest(arrays) of
+ *	  up to IDENTITY_WRITE_CHUNK rows, never one statement per row.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "identity/identity.h"
+
+#define IDENTITY_WRITE_CHUNK 50000
+
+/* Prepare a statement with a generic plan (unnest of a parameter is small to the planner). */
+static SPIPlanPtr
+identity_prepare(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+/* Run a prepared write statement. */
+static void
+identity_exec(SPIPlanPtr plan, Datum *args)
+{
+	int			rc = SPI_execute_plan(plan, args, NULL, false, 0);
+
+	if (rc < 0)
+		elog(ERROR, "identity write failed: %s", SPI_result_code_string(rc));
+}
+
+/* Array constructors for the column types we pass. */
+static Datum
+identity_text_array(Datum *elems, int n)
+{
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static Datum
+identity_int8_array(Datum *elems, int n)
+{
+	return PointerGetDatum(construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+static Datum
+identity_ts_array(Datum *elems, int n)
+{
+	return PointerGetDatum(construct_array(elems, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* The type name of a node as a text datum. */
+static Datum
+identity_type_datum(IdentityLink *link, uint32 node)
+{
+	IdentityRule *r = &link->rules->rules[link->g->type[node]];
+
+	return PointerGetDatum(cstring_to_text_with_len(r->id_type, r->id_type_len));
+}
+
+/* The value of a node as a text datum. */
+static Datum
+identity_value_datum(IdentityLink *link, uint32 node)
+{
+	return PointerGetDatum(cstring_to_text_with_len(IDENTITY_NODE_VALUE(link->g, node),
+													link->g->len[node]));
+}
+
+/*
+ * Write the nodes that pass the filter in chunks: new ones are inserted,
+ * known ones get their seen times widened.
+ */
+static void
+identity_write_nodes(IdentityLink *link, bool existing)
+{
+	IdentityGraph *g = link->g;
+	Oid			argtypes[5] = {TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	SPIPlanPtr	plan;
+	MemoryContext chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "identity write",
+													ALLOCSET_DEFAULT_SIZES);
+	uint64		done = 0;
+
+	plan = existing ?
+		identity_prepare("UPDATE quanyu.identity_identifier i "
+						 "SET first_seen = least(i.first_seen, u.f), last_seen = greatest(i.last_seen, u.l) "
+						 "FROM unnest($1, $2, $3, $4, $5) AS u(t, v, p, f, l) "
+						 "WHERE i.id_type = u.t COLLATE \"C\" AND i.id_value = u.v COLLATE \"C\" "
+						 "AND (u.f < i.first_seen OR u.l > i.last_seen)", 5, argtypes) :
+		identity_prepare("INSERT INTO quanyu.identity_identifier "
+						 "(id_type, id_value, person_id, first_seen, last_seen) "
+						 "SELECT * FROM unnest($1, $2, $3, $4, $5)", 5, argtypes);
+	for (uint32 start = 0; start < g->nnodes;)
+	{
+		MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
+		Datum	   *cols[5];
+		Datum		args[5];
+		int			n = 0;
+
+		for (int c = 0; c < 5; c++)
+			cols[c] = palloc(sizeof(Datum) * IDENTITY_WRITE_CHUNK);
+		for (; start < g->nnodes && n < IDENTITY_WRITE_CHUNK; start++)
+		{
+			if ((g->flags[start] & IDENTITY_NODE_BLOCKED) ||
+				((g->flags[start] & IDENTITY_NODE_EXISTING) != 0) != existing)
+				continue;
+			cols[0][n] = identity_type_datum(link, start);
+			cols[1][n] = identity_value_datum(link, start);
+			cols[2][n] = Int64GetDatum(g->person[identity_graph_find(g, start)]);
+			cols[3][n] = TimestampTzGetDatum(g->first_seen[start]);
+			cols[4][n] = TimestampTzGetDatum(g->last_seen[start]);
+			n++;
+		}
+		if (n > 0)
+		{
+			args[0] = identity_text_array(cols[0], n);
+			args[1] = identity_text_array(cols[1], n);
+			args[2] = identity_int8_array(cols[2], n);
+			args[3] = identity_ts_array(cols[3], n);
+			args[4] = identity_ts_array(cols[4], n);
+			identity_exec(plan, args);
+			done += n;
+			if (!existing)
+				link->identifiers_new += n;
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(chunk_cxt);
+		CHECK_FOR_INTERRUPTS();
+		identity_progress(link, false, "wrote %llu %s identifiers",
+						  (unsigned long long) done, existing ? "known" : "new");
+	}
+	MemoryContextDelete(chunk_cxt);
+	SPI_freeplan(plan);
+}
+
+/*
+ * Apply the merges: the losers' identifiers move to their survivors, older
+ * redirects that pointed at a loser follow it, and the log gets one row per
+ * loser with the pair that caused it.
+ */
+static void
+identity_write_merges(IdentityLink *link)
+{
+	IdentityGraph *g = link->g;
+	Oid			moveargs[2] = {INT8ARRAYOID, INT8ARRAYOID};
+	Oid			logargs[6] = {INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	SPIPlanPtr	move,
+				redirect,
+				log;
+
+	if (link->nmerges == 0)
+		return;
+	move = identity_prepare("UPDATE quanyu.identity_identifier i SET person_id = u.s "
+							"FROM unnest($1, $2) AS u(l, s) WHERE i.person_id = u.l", 2, moveargs);
+	redirect = identity_prepare("UPDATE quanyu.identity_merge m SET current_survivor = u.s "
+								"FROM unnest($1, $2) AS u(l, s) WHERE m.current_survivor = u.l", 2, moveargs);
+	log = identity_prepare("INSERT INTO quanyu.identity_merge (loser, survivor, current_survivor, merged_at, "
+						   "evidence_type_a, evidence_value_a, evidence_type_b, evidence_value_b) "
+						   "SELECT u.l, u.s, u.s, now(), u.ta, u.va, u.tb, u.vb "
+						   "FROM unnest($1, $2, $3, $4, $5, $6) AS u(l, s, ta, va, tb, vb)", 6, logargs);
+	for (uint64 start = 0; start < link->nmerges;)
+	{
+		int			n = (int) Min(link->nmerges - start, IDENTITY_WRITE_CHUNK);
+		Datum	   *cols[6];
+		Datum		args[6];
+
+		for (int c = 0; c < 6; c++)
+			cols[c] = palloc(sizeof(Datum) * n);
+		for (int i = 0; i < n; i++)
+		{
+			IdentityMergeRec *m = &link->merges[start + i];
+			uint32		a = link->edge_a[m->edge];
+			uint32		b = link->edge_b[m->edge];
+
+			cols[0][i] = Int64GetDatum(m->loser);
+			cols[1][i] = Int64GetDatum(g->person[identity_graph_find(g, a)]);
+			cols[2][i] = identity_type_datum(link, a);
+			cols[3][i] = identity_value_datum(link, a);
+			cols[4][i] = identity_type_datum(link, b);
+			cols[5][i] = identity_value_datum(link, b);
+		}
+		args[0] = identity_int8_array(cols[0], n);
+		args[1] = identity_int8_array(cols[1], n);
+		identity_exec(move, args);
+		identity_exec(redirect, args);
+		args[2] = identity_text_array(cols[2], n);
+		args[3] = identity_text_array(cols[3], n);
+		args[4] = identity_text_array(cols[4], n);
+		args[5] = identity_text_array(cols[5], n);
+		identity_exec(log, args);
+		start += n;
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_freeplan(move);
+	SPI_freeplan(redirect);
+	SPI_freeplan(log);
+}
+
+/* Log the refused pairs with the persons they would have joined. */
+static void
+identity_write_refusals(IdentityLink *link)
+{
+	IdentityGraph *g = link->g;
+	Oid			argtypes[7] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
+	SPIPlanPtr	plan;
+
+	if (link->nrefusals == 0)
+		return;
+	plan = identity_prepare("INSERT INTO quanyu.identity_refusal (refused_at, type_a, value_a, type_b, value_b, "
+							"person_a, person_b, reason) "
+							"SELECT now(), * FROM unnest($1, $2, $3, $4, $5, $6, $7)", 7, argtypes);
+	for (uint64 start = 0; start < link->nrefusals;)
+	{
+		int			n = (int) Min(link->nrefusals - start, IDENTITY_WRITE_CHUNK);
+		Datum	   *cols[7];
+		Datum		args[7];
+
+		for (int c = 0; c < 7; c++)
+			cols[c] = palloc(sizeof(Datum) * n);
+		for (int i = 0; i < n; i++)
+		{
+			IdentityRefusalRec *r = &link->refusals[start + i];
+			uint32		a = link->edge_a[r->edge];
+			uint32		b = link->edge_b[r->edge];
+
+			cols[0][i] = identity_type_datum(link, a);
+			cols[1][i] = identity_value_datum(link, a);
+			cols[2][i] = identity_type_datum(link, b);
+			cols[3][i] = identity_value_datum(link, b);
+			cols[4][i] = Int64GetDatum(g->person[identity_graph_find(g, a)]);
+			cols[5][i] = Int64GetDatum(g->person[identity_graph_find(g, b)]);
+			cols[6][i] = PointerGetDatum(cstring_to_text(r->reason));
+		}
+		for (int c = 0; c < 7; c++)
+			args[c] = (c == 4 || c == 5) ? identity_int8_array(cols[c], n) : identity_text_array(cols[c], n);
+		identity_exec(plan, args);
+		start += n;
+	}
+	SPI_freeplan(plan);
+}
+
+/* Store the next person id. */
+static void
+identity_write_state(IdentityLink *link)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		arg = Int64GetDatum(link->next_person);
+
+	if (SPI_execute_with_args("INSERT INTO quanyu.identity_state (next_person_id) VALUES ($1) "
+							  "ON CONFLICT (singleton) DO UPDATE SET next_person_id = excluded.next_person_id",
+							  1, argtypes, &arg, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not update identity_state");
+}
+
+/* Every write of one identity_link call, in an order that keeps keys valid. */
+void
+identity_write_all(IdentityLink *link)
+{
+	identity_write_merges(link);
+	identity_write_nodes(link, true);
+	identity_write_nodes(link, false);
+	identity_write_refusals(link);
+	identity_write_state(link);
+	identity_progress(link, link->pairs_read >= 1000000,
+					  "done: %lld rows, %lld new identifiers, %lld new persons, %llu merges",
+					  (long long) link->pairs_read, (long long) link->identifiers_new,
+					  (long long) link->persons_new, (unsigned long long) link->nmerges);
+}
