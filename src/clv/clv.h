@@ -1,0 +1,92 @@
+/*
+ * clv.h
+ *	  Shared declarations of the RFM and customer-lifetime-value module:
+ *	  observation state of the fitting aggregates, the optimiser, the special
+ *	  functions the likelihoods need, and helpers for composite arguments.
+ *
+ * Time in the models is in whatever unit the caller used for recency and T
+ * (the literature uses weeks); every parameter that has a time dimension
+ * (alpha, beta, horizons) is in that same unit.
+ */
+#ifndef QUANYU_CLV_H
+#define QUANYU_CLV_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+/* One customer of a fit: BG/NBD and Pareto/NBD use (x, t_x, T); Gamma-Gamma uses (x, m). */
+typedef struct ClvObs
+{
+	double		x;				/* repeat purchases */
+	double		tx;				/* recency, or mean repeat spend for Gamma-Gamma */
+	double		T;				/* age at calibration end; 0 for Gamma-Gamma */
+} ClvObs;
+
+/* A group of identical observations, the unit the likelihoods iterate over. */
+typedef struct ClvGroup
+{
+	double		x;
+	double		tx;
+	double		T;
+	double		w;				/* how many customers share these values */
+} ClvGroup;
+
+/* Aggregate state of every fitting aggregate: the raw observations. */
+typedef struct ClvObsState
+{
+	int64		n;
+	int64		cap;
+	ClvObs	   *obs;
+} ClvObsState;
+
+/* Sorted, deduplicated observations handed to likelihood functions. */
+typedef struct ClvData
+{
+	const ClvGroup *g;
+	int64		ngroups;
+	double		n;				/* total weight (customers) */
+} ClvData;
+
+#define CLV_MAX_PARAMS 4
+
+/* Log-likelihood of log-parameters theta over data; -INFINITY when undefined. */
+typedef double (*ClvLogLik) (const double *theta, const ClvData *data);
+
+/* Gradient of ClvLogLik with respect to theta; returns false when undefined. */
+typedef bool (*ClvGradient) (const double *theta, const ClvData *data, double *grad);
+
+/* Outcome of clv_optimize. */
+typedef struct ClvFit
+{
+	double		theta[CLV_MAX_PARAMS];	/* log-parameters at the optimum */
+	double		ll;
+	int			iterations;
+	bool		converged;
+} ClvFit;
+
+/* clv_math.c */
+extern double clv_digamma(double x);
+extern double clv_log_hyp2f1(double a, double b, double c, double z);
+extern double clv_logaddexp(double a, double b);
+extern double clv_lbeta(double a, double b);
+
+/* clv_optim.c */
+extern void clv_optimize(int dim, const double *start, ClvLogLik f,
+						 ClvGradient grad, const ClvData *data, ClvFit *fit);
+
+/* bgnbd.c, pareto_nbd.c, gammagamma.c: predictions used by clv() */
+extern double clv_bgnbd_conditional(const double *p, double t, double x, double tx, double T);
+extern double clv_pareto_conditional(const double *p, double t, double x, double tx, double T);
+extern double clv_gammagamma_spend(const double *p, double x, double m);
+
+/* clv_obs.c */
+extern ClvObsState *clv_obs_state_get(FunctionCallInfo fcinfo, const char *fname);
+extern void clv_obs_append(ClvObsState *st, double x, double tx, double T);
+extern void clv_obs_check_rfm(double x, double tx, double T);
+extern ClvData *clv_obs_group(const ClvObsState *st);
+extern void clv_read_params(Datum composite, int n, double *out, const char *tname);
+extern Datum clv_fit_datum(FunctionCallInfo fcinfo, int dim, const ClvFit *fit, double n);
+extern double clv_arg_finite(FunctionCallInfo fcinfo, int argno, const char *name);
+extern void clv_check_customer(double x, double tx, double T);
+
+#endif							/* QUANYU_CLV_H */

@@ -1,0 +1,102 @@
+/*
+ * clv_math.c
+ *	  Special functions for the customer-base likelihoods: digamma, the Gauss
+ *	  hypergeometric function in log space, and log-space sums.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "miscadmin.h"
+
+#include "clv.h"
+
+/* Series terms before clv_log_hyp2f1 gives up (z very close to 1). */
+#define HYP2F1_MAX_TERMS 4000000
+/* Rescale the running sum past this to stay inside double range. */
+#define HYP2F1_RESCALE 1e250
+
+/* Digamma function psi(x) for x > 0. */
+double
+clv_digamma(double x)
+{
+	double		result = 0.0;
+	double		inv2;
+
+	if (!(x > 0.0) || isinf(x))
+		return isinf(x) ? log(x) : NAN;
+
+	/* Recurrence psi(x) = psi(x + 1) - 1/x until the asymptotic series is accurate. */
+	while (x < 8.0)
+	{
+		result -= 1.0 / x;
+		x += 1.0;
+	}
+	inv2 = 1.0 / (x * x);
+	result += log(x) - 0.5 / x
+		- inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 / 132))));
+	return result;
+}
+
+/* log Beta(a, b). */
+double
+clv_lbeta(double a, double b)
+{
+	return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
+
+/* log(exp(a) + exp(b)) without overflow. */
+double
+clv_logaddexp(double a, double b)
+{
+	double		m = a > b ? a : b;
+
+	if (m == -INFINITY)
+		return -INFINITY;
+	return m + log1p(exp(-fabs(a - b)));
+}
+
+/*
+ * log 2F1(a, b; c; z) for 0 <= z < 1 by its power series; NaN when the sum is
+ * not positive or the series does not converge.
+ *
+ * Every use in the models has a, b, c > 0 and 0 <= z < 1, where the terms are
+ * positive, so the series has no cancellation; it is summed with rescaling
+ * because for heavy buyers (large a, b) and z near 1 the value can exceed
+ * the double range long before the terms start to shrink.
+ */
+double
+clv_log_hyp2f1(double a, double b, double c, double z)
+{
+	double		sum = 1.0;
+	double		term = 1.0;
+	double		logscale = 0.0;
+	int64		k;
+
+	if (z == 0.0)
+		return 0.0;
+	if (!(z > 0.0 && z < 1.0) || !(c > 0.0))
+		return NAN;
+
+	for (k = 0; k < HYP2F1_MAX_TERMS; k++)
+	{
+		double		ratio = (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
+		double		bound;
+
+		term *= ratio;
+		sum += term;
+		if (sum > HYP2F1_RESCALE)
+		{
+			sum /= HYP2F1_RESCALE;
+			term /= HYP2F1_RESCALE;
+			logscale += log(HYP2F1_RESCALE);
+		}
+		/* The ratio tends to z; bound the tail by a geometric series. */
+		bound = ratio > z ? ratio : z;
+		if (bound < 1.0 && fabs(term) * bound / (1.0 - bound) <= 1e-17 * fabs(sum))
+			return sum > 0.0 ? log(sum) + logscale : NAN;
+		if ((k & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return NAN;
+}

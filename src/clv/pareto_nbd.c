@@ -1,0 +1,233 @@
+/*
+ * pareto_nbd.c
+ *	  The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; likelihood
+ *	  as in Fader & Hardie 2005, "A note on deriving the Pareto/NBD model and
+ *	  related expressions"): likelihood, the pareto_nbd_fit final function,
+ *	  and the model's predictions.
+ *
+ * Parameters: purchase rate lambda ~ Gamma(r, alpha), dropout rate
+ * mu ~ Gamma(s, beta); alpha and beta have the time unit of the data.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+
+#include "clv.h"
+
+PG_FUNCTION_INFO_V1(pareto_nbd_fit_final);
+PG_FUNCTION_INFO_V1(pareto_nbd_expected_purchases);
+PG_FUNCTION_INFO_V1(pareto_nbd_expected_purchases_new);
+PG_FUNCTION_INFO_V1(pareto_nbd_p_alive);
+
+/*
+ * log A0 of the note, eq. (19)/(20): the difference of two 2F1 terms taken
+ * at t_x and T, computed as log(p1 q2^k - p2 q1^k) - k log(q1 q2).  The
+ * hypergeometric argument |alpha-beta|/(max+t) is below 1 by construction.
+ */
+static double
+pareto_log_a0(const double *p, double x, double tx, double T)
+{
+	double		r = p[0],
+				alpha = p[1],
+				s = p[2],
+				beta = p[3];
+	double		k = r + s + x;
+	double		hi = fmax(alpha, beta);
+	double		bparam = alpha < beta ? r + x : s + 1;
+	double		diff = fabs(alpha - beta);
+	double		q1 = hi + tx,
+				q2 = hi + T;
+	double		l1 = clv_log_hyp2f1(k, bparam, k + 1, diff / q1) + k * log(q2);
+	double		l2 = clv_log_hyp2f1(k, bparam, k + 1, diff / q2) + k * log(q1);
+
+	if (isnan(l1) || isnan(l2))
+		return NAN;
+	/* t_x = T makes the two terms equal: A0 = 0. */
+	if (l2 >= l1)
+		return -INFINITY;
+	return l1 + log1p(-exp(l2 - l1)) - k * (log(q1) + log(q2));
+}
+
+/* One customer's log-likelihood, without the x-only constant. */
+static double
+pareto_ll_one(const double *p, double x, double tx, double T, double la0)
+{
+	double		r = p[0],
+				alpha = p[1],
+				s = p[2],
+				beta = p[3];
+
+	return clv_logaddexp(-(r + x) * log(alpha + T) - s * log(beta + T),
+						 log(s) - log(r + s + x) + la0);
+}
+
+/* Log-likelihood of theta = log(r, alpha, s, beta). */
+static double
+pareto_ll(const double *theta, const ClvData *d)
+{
+	double		p[4];
+	double		ll = 0.0,
+				lastx = -1.0,
+				cx = 0.0;
+	double		base;
+	int64		i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = exp(theta[i]);
+	base = -lgamma(p[0]) + p[0] * log(p[1]) + p[2] * log(p[3]);
+	for (i = 0; i < d->ngroups; i++)
+	{
+		const ClvGroup *g = &d->g[i];
+		double		la0 = pareto_log_a0(p, g->x, g->tx, g->T);
+
+		if (isnan(la0))
+			return -INFINITY;
+		if (g->x != lastx)
+		{
+			lastx = g->x;
+			cx = base + lgamma(p[0] + g->x);
+		}
+		ll += g->w * (cx + pareto_ll_one(p, g->x, g->tx, g->T, la0));
+	}
+	return isfinite(ll) ? ll : -INFINITY;
+}
+
+/* Final function of pareto_nbd_fit: maximum-likelihood (r, alpha, s, beta). */
+Datum
+pareto_nbd_fit_final(PG_FUNCTION_ARGS)
+{
+	ClvObsState *st;
+	ClvData    *d;
+	ClvFit		fit;
+	double		start[4];
+	double		sx = 0.0,
+				sT = 0.0;
+	int64		i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (ClvObsState *) PG_GETARG_POINTER(0);
+	if (st->n == 0)
+		PG_RETURN_NULL();
+	d = clv_obs_group(st);
+	for (i = 0; i < d->ngroups; i++)
+	{
+		sx += d->g[i].w * d->g[i].x;
+		sT += d->g[i].w * d->g[i].T;
+	}
+	/* r = s = 1, alpha from the pooled purchase rate, beta from the mean age. */
+	start[0] = 0.0;
+	start[1] = log(fmax(sT, 1e-6) / fmax(sx, 1.0));
+	start[2] = 0.0;
+	start[3] = log(fmax(sT / d->n, 1e-6));
+	clv_optimize(4, start, pareto_ll, NULL, d, &fit);
+	PG_RETURN_DATUM(clv_fit_datum(fcinfo, 4, &fit, d->n));
+}
+
+/* (1 - q^e) / e for 0 < q <= 1, with its limit -log q at e = 0. */
+static double
+one_minus_pow_over(double q, double e)
+{
+	if (fabs(e) < 1e-12)
+		return -log(q);
+	return -expm1(e * log(q)) / e;
+}
+
+/* P(alive | x, t_x, T), eq. (18) of the note. */
+static double
+pareto_alive(const double *p, double x, double tx, double T)
+{
+	double		r = p[0],
+				alpha = p[1],
+				s = p[2],
+				beta = p[3];
+	double		la0 = pareto_log_a0(p, x, tx, T);
+
+	if (isnan(la0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("P(alive) could not be computed for frequency %g, recency %g, T %g", x, tx, T),
+				 errdetail("The hypergeometric series did not converge.")));
+	return 1.0 / (1.0 + exp(log(s) - log(r + s + x) + (r + x) * log(alpha + T) +
+							s * log(beta + T) + la0));
+}
+
+/*
+ * Expected purchases in (T, T+t] given (x, t_x, T), eq. (22) of the note:
+ * (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)] P(alive).
+ */
+double
+clv_pareto_conditional(const double *p, double t, double x, double tx, double T)
+{
+	double		r = p[0],
+				alpha = p[1],
+				s = p[2],
+				beta = p[3];
+
+	if (t == 0)
+		return 0.0;
+	return (r + x) * (beta + T) / (alpha + T) *
+		one_minus_pow_over((beta + T) / (beta + T + t), s - 1) *
+		pareto_alive(p, x, tx, T);
+}
+
+/* Horizon argument: finite and not negative. */
+static double
+horizon_arg(FunctionCallInfo fcinfo, int argno)
+{
+	double		t = clv_arg_finite(fcinfo, argno, "t");
+
+	if (t < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("t must not be negative, got %g", t),
+				 errdetail("t is the length of the prediction horizon.")));
+	return t;
+}
+
+/* pareto_nbd_expected_purchases(params, t, frequency, recency, T) */
+Datum
+pareto_nbd_expected_purchases(PG_FUNCTION_ARGS)
+{
+	double		p[4];
+	double		t = horizon_arg(fcinfo, 1);
+	double		x = clv_arg_finite(fcinfo, 2, "frequency");
+	double		tx = clv_arg_finite(fcinfo, 3, "recency");
+	double		T = clv_arg_finite(fcinfo, 4, "T");
+
+	clv_read_params(PG_GETARG_DATUM(0), 4, p, "pareto_nbd_params");
+	clv_check_customer(x, tx, T);
+	PG_RETURN_FLOAT8(clv_pareto_conditional(p, t, x, tx, T));
+}
+
+/*
+ * pareto_nbd_expected_purchases_new(params, t): a new customer's expected
+ * purchases in (0, t], r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)].
+ */
+Datum
+pareto_nbd_expected_purchases_new(PG_FUNCTION_ARGS)
+{
+	double		p[4];
+	double		t = horizon_arg(fcinfo, 1);
+
+	clv_read_params(PG_GETARG_DATUM(0), 4, p, "pareto_nbd_params");
+	if (t == 0)
+		PG_RETURN_FLOAT8(0.0);
+	PG_RETURN_FLOAT8(p[0] * p[3] / p[1] * one_minus_pow_over(p[3] / (p[3] + t), p[2] - 1));
+}
+
+/* pareto_nbd_p_alive(params, frequency, recency, T) */
+Datum
+pareto_nbd_p_alive(PG_FUNCTION_ARGS)
+{
+	double		p[4];
+	double		x = clv_arg_finite(fcinfo, 1, "frequency");
+	double		tx = clv_arg_finite(fcinfo, 2, "recency");
+	double		T = clv_arg_finite(fcinfo, 3, "T");
+
+	clv_read_params(PG_GETARG_DATUM(0), 4, p, "pareto_nbd_params");
+	clv_check_customer(x, tx, T);
+	PG_RETURN_FLOAT8(pareto_alive(p, x, tx, T));
+}
