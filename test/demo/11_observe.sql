@@ -73,23 +73,30 @@ INSERT INTO demo.obs (channel, type1, value1, type2, value2, day, true_pid)
 SELECT 'store', 'member_card', i.member_card,
 	CASE WHEN p.has_phone OR demo.rnd(q.seed, p.pid * 64 + 46) < 0.04 THEN 'phone' END,
 	CASE WHEN demo.rnd(q.seed, p.pid * 64 + 46) < 0.04
-	     THEN (ARRAY['13800000000', '13888888888', '00000000000'])[1 + floor(3 * demo.rnd(q.seed, p.pid * 64 + 47))::int]
+	     THEN (ARRAY['13800000000', '13888888888', '00000000000', '13912345678'])[1 + floor(4 * demo.rnd(q.seed, p.pid * 64 + 47))::int]
 	     WHEN p.has_phone THEN demo.phone_format(i.phone, demo.rnd(q.seed, p.pid * 64 + 48)) END,
 	f.day, p.pid
 FROM (SELECT true_pid AS pid, min(day) AS day FROM demo.orders WHERE channel = 'store' GROUP BY 1) f
 	JOIN demo.person p USING (pid) JOIN demo.person_id i USING (pid), demo.param q;
+-- WeChat users register the store's membership card in WeChat (微信會員卡):
+-- the till then knows their unionid too.
+INSERT INTO demo.obs (channel, type1, value1, type2, value2, day, true_pid)
+SELECT 'store', 'member_card', i.member_card, 'unionid', i.unionid, f.day, p.pid
+FROM (SELECT true_pid AS pid, min(day) AS day FROM demo.orders WHERE channel = 'store' GROUP BY 1) f
+	JOIN demo.person p USING (pid) JOIN demo.person_id i USING (pid), demo.param q
+WHERE p.wechat AND demo.rnd(q.seed, p.pid * 64 + 54) < 0.70;
 -- People with two phones give the second one at a later visit.
 INSERT INTO demo.obs (channel, type1, value1, type2, value2, day, true_pid)
 SELECT 'store', 'member_card', i.member_card, 'phone', demo.phone_format(i.phone2, demo.rnd(q.seed, p.pid * 64 + 49)),
 	least(q.days - 1, p.first_seen + 30 + floor(300 * demo.rnd(q.seed, p.pid * 64 + 50))::int), p.pid
 FROM demo.person p JOIN demo.person_id i USING (pid), demo.param q
 WHERE p.two_phones;
--- Marketplaces: the buyer id with the delivery phone, masked half the time.
+-- Marketplaces: the buyer id with the delivery phone, masked a third of the time.
 INSERT INTO demo.obs (channel, type1, value1, type2, value2, day, true_pid)
 SELECT f.channel, f.channel || '_buyer', CASE f.channel WHEN 'tmall' THEN i.tmall_buyer ELSE i.jd_buyer END,
 	CASE WHEN p.has_phone THEN 'phone' END,
 	CASE WHEN NOT p.has_phone THEN NULL
-	     WHEN demo.rnd(q.seed, p.pid * 64 + 51 + (f.channel = 'jd')::int) < 0.5
+	     WHEN demo.rnd(q.seed, p.pid * 64 + 51 + (f.channel = 'jd')::int) < 0.35
 	     THEN substr(i.phone, 1, 3) || '****' || substr(i.phone, 8)
 	     ELSE demo.phone_format(i.phone, demo.rnd(q.seed, p.pid * 64 + 53)) END,
 	f.day, p.pid

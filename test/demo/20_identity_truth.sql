@@ -25,5 +25,6 @@ SELECT 'fallback: generator truth'::text AS method,
 	count(*) AS identifiers,
 	count(DISTINCT person_id) AS persons,
 	NULL::bigint AS merges,
+	NULL::bigint AS refused,
 	count(*) FILTER (WHERE person_id IS NULL) AS blocked
 FROM demo.idmap;

@@ -16,7 +16,7 @@ FROM demo.month;
 -- Identity --------------------------------------------------------------------
 \echo
 \echo '## 1. 消費者整合識別 Identity merge (OneID)'
-SELECT method, identifiers, persons, merges, blocked AS "blocked junk" FROM demo.identity_summary;
+SELECT method, identifiers, persons, merges, refused AS "refused merges", blocked AS "blocked junk" FROM demo.identity_summary;
 CREATE TABLE demo.r_identity AS
 SELECT id_type, count(*) AS identifiers, count(DISTINCT person_id) AS persons,
 	count(*) FILTER (WHERE person_id IS NULL) AS blocked

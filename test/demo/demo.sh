@@ -14,16 +14,16 @@
 demo_steps() {
 	cat <<-'EOF'
 		00_setup.sql|schema, parameters, deterministic pseudo-random function|-||
+		05_html.sql|HTML report functions (inline SVG charts)|-||
 		10_generate.sql|generating persons, calendar and 24 months of orders|-||
 		11_observe.sql|generating raw identifier observations per channel|-||
 		12_events.sql|generating touchpoint events|-||
 		20_identity.sql|identity merge (OneID) of all observations|identity_link identity_person|identity merge|20_identity_truth.sql
 		30_audiences.sql|building monthly touchpoint and tier audiences|-||
 		40_report.sql|report: tiers, flow, conversion, penetration, repurchase, private domain, WeCom lift|-||
-		50_rfm.sql|report: RFM 8-class distribution|rfm_agg rfm_class|RFM|
-		60_clv.sql|report: BG/NBD + Gamma-Gamma CLV|bgnbd_fit gammagamma_fit bgnbd_expected_purchases gammagamma_expected_spend|CLV (BG/NBD, Gamma-Gamma)|
+		50_rfm.sql|report: RFM 8-class distribution|rfm_agg rfm_breaks rfm_score rfm_class rfm_segment|RFM|
+		60_clv.sql|report: BG/NBD + Gamma-Gamma CLV|clv_summary_agg bgnbd_fit gammagamma_fit bgnbd_p_alive bgnbd_expected_purchases clv|CLV (BG/NBD, Gamma-Gamma)|
 		70_holdout.sql|report: holdout split for next month's campaign|audience_split|audience split|
-		80_html.sql|HTML report: SVG chart functions|-||
 	EOF
 }
 
@@ -58,7 +58,7 @@ demo_run() {
 	dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 	mkdir -p "$out"
 	: >"$out/report.txt"
-	total=$(demo_steps | wc -l)
+	total=$(($(demo_steps | wc -l) + 1))
 	start=$(demo_now)
 	printf '== quanyu demo: scale %s (%s persons), seed %s, database %s\n' \
 		"${SCALE:-1}" "$(awk -v s="${SCALE:-1}" 'BEGIN { n = int(200000 * s + 0.5); if (n < 1000) n = 1000; print n }')" \
@@ -81,7 +81,7 @@ demo_run() {
 		printf '   done in %s s\n' "$(demo_since "$t0")" | tee -a "$out/report.txt"
 	done < <(demo_steps)
 	n=$((n + 1))
-	printf '== [%d/%d] writing the HTML report\n' "$n" "$((total + 1))" | tee -a "$out/report.txt"
+	printf '== [%d/%d] writing the HTML report\n' "$n" "$total" | tee -a "$out/report.txt"
 	t0=$(demo_now)
 	"$QY_PSQL" -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" -c "SET jit = off" \
 		-c "SELECT demo.html_report()" -o "$out/report.html" || { echo "error: the HTML report failed" >&2; return 1; }

@@ -1,4 +1,4 @@
--- 80_html.sql: the HTML report, built in SQL.  Functions that return SVG
+-- 05_html.sql: the HTML report, built in SQL.  Functions that return SVG
 -- charts (inline, no scripts, no network) and demo.html_report(), which
 -- assembles one <section> per report section with exactly one chart each.
 -- Sections whose capability is not installed say so and draw nothing.
@@ -315,7 +315,7 @@ BEGIN
 			demo.num(identifiers), demo.num(persons), method, demo.num(blocked)) FROM demo.identity_summary),
 		(SELECT demo.svg_hbars(array_agg(id_type ORDER BY identifiers DESC), array_agg(identifiers::float8 ORDER BY identifiers DESC), '', ARRAY['#1f5fae'])
 		 FROM demo.r_identity),
-		demo.html_table('SELECT method, identifiers, persons, merges, blocked AS "blocked junk" FROM demo.identity_summary'));
+		demo.html_table('SELECT method, identifiers, persons, merges, refused AS "refused merges", blocked AS "blocked junk" FROM demo.identity_summary'));
 
 	h := h || demo.html_section('assets', '2. 人群資產 Tier assets by month',
 		'Persons at each level of the ladder at the end of each month: 潛客 prospect, 粉絲 follower, 顧客 customer, 熟客 regular, 大使 ambassador.',
