@@ -1,0 +1,196 @@
+/*
+ * segment_lift.c
+ *	  segment_lift(person_id, measure, segment): compare a per-person measure
+ *	  (spend, orders) between the persons in a segment and the others.
+ *
+ * The state is a float8[6] (count, mean, sum of squared deviations for the
+ * persons in the segment, then for the others), updated with Welford's
+ * method and merged with Chan's formula, so it needs no serial functions
+ * and stays exact enough for millions of rows.  The segment audience is
+ * decoded once per query and kept in fn_extra, not once per row.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "audience/audience.h"
+#include "catalog/pg_type.h"
+#include "common/person_id.h"
+#include "funcapi.h"
+#include "utils/array.h"
+
+#define LIFT_STATE_LEN 6
+
+/* The segment decoded for the last rows, and the bytes it came from. */
+typedef struct LiftSegmentCache
+{
+	MemoryContext cxt;
+	Pointer		datum;			/* the datum seen last: same pointer, same set */
+	char	   *flat;			/* a copy of its flat bytes */
+	Size		flat_len;
+	const roaring_bitmap_t *bitmap;
+} LiftSegmentCache;
+
+/* The bitmap of the segment argument, decoded only when the segment changes. */
+static const roaring_bitmap_t *
+lift_segment(FunctionCallInfo fcinfo, Datum d)
+{
+	LiftSegmentCache *cache = (LiftSegmentCache *) fcinfo->flinfo->fn_extra;
+	struct varlena *flat;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LiftSegmentCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (cache->bitmap != NULL && cache->datum == DatumGetPointer(d))
+		return cache->bitmap;
+	if (audience_datum_is_expanded(d))
+		flat = NULL;
+	else
+	{
+		flat = PG_DETOAST_DATUM_PACKED(d);
+		if (cache->bitmap != NULL && cache->flat != NULL &&
+			VARSIZE_ANY(flat) == cache->flat_len &&
+			memcmp(flat, cache->flat, cache->flat_len) == 0)
+		{
+			cache->datum = DatumGetPointer(d);
+			return cache->bitmap;
+		}
+	}
+	if (cache->cxt != NULL)
+		MemoryContextDelete(cache->cxt);
+	cache->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "segment_lift segment",
+									   ALLOCSET_SMALL_SIZES);
+	cache->flat = NULL;
+	if (flat != NULL)
+	{
+		cache->flat_len = VARSIZE_ANY(flat);
+		cache->flat = MemoryContextAlloc(cache->cxt, cache->flat_len);
+		memcpy(cache->flat, flat, cache->flat_len);
+	}
+	cache->bitmap = audience_expanded_bitmap(audience_expand(d, cache->cxt));
+	cache->datum = DatumGetPointer(d);
+	return cache->bitmap;
+}
+
+/* The float8[6] state, checked. */
+static float8 *
+lift_state_values(ArrayType *state)
+{
+	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != LIFT_STATE_LEN ||
+		ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
+		elog(ERROR, "segment_lift expected a float8[%d] state", LIFT_STATE_LEN);
+	return (float8 *) ARR_DATA_PTR(state);
+}
+
+PG_FUNCTION_INFO_V1(segment_lift_trans);
+/* Transition: add the measure to the in-segment or the out-of-segment group. */
+Datum
+segment_lift_trans(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
+	uint32		person = person_id_from_int64(PG_GETARG_INT64(1));
+	float8		x = PG_GETARG_FLOAT8(2);
+	float8	   *v;
+	int			g;
+	float8		delta;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("segment_lift_trans called outside an aggregate")));
+	/* As float8_accum: in an aggregate the state array is ours to change. */
+	v = lift_state_values(state);
+	g = roaring_bitmap_contains(lift_segment(fcinfo, PG_GETARG_DATUM(3)), person) ? 0 : 3;
+	v[g] += 1.0;
+	delta = x - v[g + 1];
+	v[g + 1] += delta / v[g];
+	v[g + 2] += delta * (x - v[g + 1]);
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* Merge group b (n, mean, m2) into group a (Chan et al.). */
+static void
+lift_merge(float8 *a, const float8 *b)
+{
+	float8		n = a[0] + b[0];
+	float8		delta;
+
+	if (b[0] == 0)
+		return;
+	if (a[0] == 0)
+	{
+		memcpy(a, b, sizeof(float8) * 3);
+		return;
+	}
+	delta = b[1] - a[1];
+	a[2] += b[2] + delta * delta * a[0] * b[0] / n;
+	a[1] += delta * b[0] / n;
+	a[0] = n;
+}
+
+PG_FUNCTION_INFO_V1(segment_lift_combine);
+/* Combine two partial states. */
+Datum
+segment_lift_combine(PG_FUNCTION_ARGS)
+{
+	float8		merged[LIFT_STATE_LEN];
+	Datum		elems[LIFT_STATE_LEN];
+	const float8 *b = lift_state_values(PG_GETARG_ARRAYTYPE_P(1));
+
+	memcpy(merged, lift_state_values(PG_GETARG_ARRAYTYPE_P(0)), sizeof(merged));
+	lift_merge(merged, b);
+	lift_merge(merged + 3, b + 3);
+	for (int i = 0; i < LIFT_STATE_LEN; i++)
+		elems[i] = Float8GetDatum(merged[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, LIFT_STATE_LEN, FLOAT8OID, 8,
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+PG_FUNCTION_INFO_V1(segment_lift_final);
+/*
+ * Final: counts, means, lift = in_mean / out_mean, Welch's t and its
+ * Welch-Satterthwaite degrees of freedom.  What cannot be computed (an
+ * empty group, a zero mean or variance, fewer than 2 persons) is NULL.
+ */
+Datum
+segment_lift_final(PG_FUNCTION_ARGS)
+{
+	const float8 *v = lift_state_values(PG_GETARG_ARRAYTYPE_P(0));
+	TupleDesc	tupdesc;
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+	float8		n1 = v[0],
+				m1 = v[1],
+				n2 = v[3],
+				m2 = v[4];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "segment_lift_final must return a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = Int64GetDatum((int64) n1);
+	values[1] = Int64GetDatum((int64) n2);
+	values[2] = Float8GetDatum(m1);
+	nulls[2] = (n1 == 0);
+	values[3] = Float8GetDatum(m2);
+	nulls[3] = (n2 == 0);
+	values[4] = Float8GetDatum(m1 / m2);
+	nulls[4] = (n1 == 0 || n2 == 0 || m2 == 0);
+	nulls[5] = nulls[6] = true;
+	if (n1 >= 2 && n2 >= 2)
+	{
+		float8		se1 = v[2] / (n1 - 1) / n1;	/* variance of each mean */
+		float8		se2 = v[5] / (n2 - 1) / n2;
+
+		if (se1 + se2 > 0)
+		{
+			values[5] = Float8GetDatum((m1 - m2) / sqrt(se1 + se2));
+			values[6] = Float8GetDatum((se1 + se2) * (se1 + se2) /
+									   (se1 * se1 / (n1 - 1) + se2 * se2 / (n2 - 1)));
+			nulls[5] = nulls[6] = false;
+		}
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
