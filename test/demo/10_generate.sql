@@ -68,8 +68,9 @@ WITH base AS (
 	FROM seen s
 )
 SELECT pid,
-	(SELECT c.city_no FROM demo.city c
-	 WHERE c.city_no = least(5, floor(u_city * 6)::int)) AS city_no,
+	-- cities by their share of shoppers (demo.city)
+	CASE WHEN u_city < 0.24 THEN 0 WHEN u_city < 0.44 THEN 1 WHEN u_city < 0.60 THEN 2
+	     WHEN u_city < 0.75 THEN 3 WHEN u_city < 0.88 THEN 4 ELSE 5 END AS city_no,
 	first_seen, wechat, has_phone, has_phone AND u_phone2 < 0.06 AS two_phones,
 	pref_channel, mp, mp AND u_mp_phone < 0.60 AS mp_phone, oa, sph, ads,
 	ads AND u_junk_device < 0.03 AS junk_device, advocate,
@@ -178,11 +179,11 @@ WITH buyer AS (
 		     WHEN p.u_cat < 0.90 THEN 3 ELSE 4 END AS cat_no
 	FROM placed p JOIN demo.day d USING (day)
 )
-SELECT row_number() OVER (ORDER BY day, pid, k) AS order_id, pid AS true_pid, k, day,
-	channel, cat_no,
-	round((spend_mean * c.price * g_amount / 4)::numeric, 2) AS amount,
-	(SELECT city_no FROM demo.person WHERE person.pid = catd.pid) AS city_no
-FROM catd JOIN demo.category c USING (cat_no);
+SELECT row_number() OVER (ORDER BY catd.day, catd.pid, catd.k) AS order_id, catd.pid AS true_pid, catd.k, catd.day,
+	catd.channel, catd.cat_no,
+	round((catd.spend_mean * c.price * catd.g_amount / 4)::numeric, 2) AS amount,
+	p.city_no
+FROM catd JOIN demo.category c USING (cat_no) JOIN demo.person p ON p.pid = catd.pid;
 ALTER TABLE demo.orders ADD PRIMARY KEY (order_id);
 CREATE INDEX ON demo.orders (true_pid);
 

@@ -21,6 +21,7 @@ demo_steps() {
 		20_identity.sql|identity merge (OneID) of all observations|identity_link identity_person|identity merge|20_identity_truth.sql
 		30_audiences.sql|building monthly touchpoint and tier audiences|-||
 		40_report.sql|report: tiers, flow, conversion, penetration, repurchase, private domain, WeCom lift|-||
+		45_metrics.sql|report: tier_flow_rate, segment_lift and audience_eval, checked against the set algebra|tier_flow_rate segment_lift audience_eval|full-domain metrics|
 		50_rfm.sql|report: RFM 8-class distribution|rfm_agg rfm_breaks rfm_score rfm_class rfm_segment|RFM|
 		60_clv.sql|report: BG/NBD + Gamma-Gamma CLV|clv_summary_agg bgnbd_fit gammagamma_fit bgnbd_p_alive bgnbd_expected_purchases clv|CLV (BG/NBD, Gamma-Gamma)|
 		70_holdout.sql|report: holdout split for next month's campaign|audience_split|audience split|
