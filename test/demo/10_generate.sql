@@ -182,16 +182,13 @@ WITH buyer AS (
 SELECT row_number() OVER (ORDER BY catd.day, catd.pid, catd.k) AS order_id, catd.pid AS true_pid, catd.k, catd.day,
 	catd.channel, catd.cat_no,
 	round((catd.spend_mean * c.price * catd.g_amount / 4)::numeric, 2) AS amount,
-	p.city_no
-FROM catd JOIN demo.category c USING (cat_no) JOIN demo.person p ON p.pid = catd.pid;
+	p.city_no,
+	-- how the order identifies its buyer: the key its channel knows
+	CASE catd.channel WHEN 'store' THEN 'member_card' WHEN 'miniprogram' THEN 'openid_mp'
+	                         WHEN 'tmall' THEN 'tmall_buyer' ELSE 'jd_buyer' END AS id_type,
+	CASE catd.channel WHEN 'store' THEN i.member_card WHEN 'miniprogram' THEN i.openid_mp
+	                          WHEN 'tmall' THEN i.tmall_buyer ELSE i.jd_buyer END AS id_value
+FROM catd JOIN demo.category c USING (cat_no) JOIN demo.person p ON p.pid = catd.pid
+	JOIN demo.person_id i ON i.pid = catd.pid;
 ALTER TABLE demo.orders ADD PRIMARY KEY (order_id);
 CREATE INDEX ON demo.orders (true_pid);
-
--- How each order identifies its buyer: the key its channel knows.
-ALTER TABLE demo.orders ADD COLUMN id_type text, ADD COLUMN id_value text;
-UPDATE demo.orders o SET
-	id_type = CASE o.channel WHEN 'store' THEN 'member_card' WHEN 'miniprogram' THEN 'openid_mp'
-	                         WHEN 'tmall' THEN 'tmall_buyer' ELSE 'jd_buyer' END,
-	id_value = CASE o.channel WHEN 'store' THEN i.member_card WHEN 'miniprogram' THEN i.openid_mp
-	                          WHEN 'tmall' THEN i.tmall_buyer ELSE i.jd_buyer END
-FROM demo.person_id i WHERE i.pid = o.true_pid;
