@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "audience/audience.h"
+#include "audience/audience_fn.h"
 #include "utils/memutils.h"
 
 #define PENDING_INITIAL 256
@@ -192,11 +193,19 @@ audience_datum_bitmap(Datum d)
 	return audience_expanded_bitmap(audience_expand(d, CurrentMemoryContext));
 }
 
-/* A read-only bitmap for argument argno of a SQL function. */
+/*
+ * A read-only bitmap for argument argno of a SQL function.  A flat stored
+ * value is decoded once per call site and reused while the argument stays
+ * the same value (audience_cache.c).
+ */
 const roaring_bitmap_t *
 audience_arg_bitmap(FunctionCallInfo fcinfo, int argno)
 {
-	return audience_datum_bitmap(PG_GETARG_DATUM(argno));
+	Datum		d = PG_GETARG_DATUM(argno);
+
+	if (audience_datum_is_expanded(d))
+		return audience_expanded_bitmap(audience_datum_expanded(d));
+	return audience_cache_bitmap(fcinfo, argno);
 }
 
 /*

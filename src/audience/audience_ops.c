@@ -5,6 +5,7 @@
 #include "postgres.h"
 
 #include "audience/audience.h"
+#include "audience/audience_fn.h"
 #include "common/person_id.h"
 
 typedef roaring_bitmap_t *(*BitmapBinaryOp) (const roaring_bitmap_t *, const roaring_bitmap_t *);
@@ -86,19 +87,26 @@ audience_remove(PG_FUNCTION_ARGS)
 	PG_RETURN_AUDIENCE(ea);
 }
 
-/* Is id in the audience?  Ids outside the id range are in no audience. */
+/*
+ * Is id in the audience?  Ids outside the id range are in no audience.
+ * An expanded value is asked directly; a value in memory is probed in its
+ * bytes without decoding; a toasted value is decoded once per call site
+ * (audience_cache.c), so a million lookups read it once.
+ */
 static bool
 audience_has_id(FunctionCallInfo fcinfo, int audience_arg, int64 id)
 {
-	AudienceFlat header;
-	const AudienceFlat *h;
+	Datum		d = PG_GETARG_DATUM(audience_arg);
+	const struct varlena *v = (const struct varlena *) DatumGetPointer(d);
+	bool		found;
 
 	if (id < 0 || id > PERSON_ID_MAX)
 		return false;
-	/* The header's bounds answer most misses without reading the payload. */
-	h = audience_datum_header(PG_GETARG_DATUM(audience_arg), &header);
-	if (h->cardinality == 0 || id < h->min_id || id > h->max_id)
-		return false;
+	if (!VARATT_IS_EXTERNAL(v) && !VARATT_IS_COMPRESSED(v))
+	{
+		if (audience_flat_probe(v, (uint32) id, &found))
+			return found;
+	}
 	return roaring_bitmap_contains(PG_GETARG_AUDIENCE_BITMAP(audience_arg), (uint32) id);
 }
 

@@ -1,0 +1,161 @@
+/*
+ * audience_cache.c
+ *	  Decode a stored audience once per query, however often it is read.
+ *
+ * A query like `WHERE seg.members @> p.id` calls the operator once per
+ * person with the same stored value.  Without help each call would fetch
+ * every TOAST chunk and deserialise megabytes of bitmap.  Here each SQL
+ * function call site (FmgrInfo) keeps, per argument position, the last
+ * value it decoded, as an expanded audience in a context under fn_mcxt: it
+ * is freed with the call site (end of query), or when the argument changes.
+ *
+ * A cached value is served only when the new argument is provably the same
+ * value:
+ *	 - an on-disk TOAST pointer is identified by its TOAST relation and value
+ *	   OID (with its sizes as a further check).  A TOAST value is never
+ *	   changed in place, and a new value never gets the OID of one still in
+ *	   the TOAST index, dead or alive, so within a query the key cannot name
+ *	   two different values;
+ *	 - any other flat value (in memory, e.g. a constant or a value already
+ *	   detoasted) is compared byte for byte with a private copy.  Pointers are
+ *	   never trusted: memory is reused between rows.
+ * Small in-memory values are decoded directly: that is cheaper than
+ * comparing and copying.
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "audience/audience.h"
+#include "audience/audience_fn.h"
+
+#define AUDIENCE_CACHE_MAGIC 0x51594143	/* "QYAC" */
+#define AUDIENCE_CACHE_SLOTS 4
+#define AUDIENCE_CACHE_MIN_BYTES 4096
+
+typedef enum AudienceCacheKind
+{
+	CACHE_EMPTY,
+	CACHE_TOAST,				/* keyed by an on-disk TOAST pointer */
+	CACHE_BYTES					/* keyed by a copy of the flat bytes */
+} AudienceCacheKind;
+
+typedef struct AudienceCacheSlot
+{
+	AudienceCacheKind kind;
+	struct varatt_external toast;	/* key when kind == CACHE_TOAST */
+	char	   *bytes;			/* key when kind == CACHE_BYTES */
+	Size		len;
+	AudienceExpanded *ea;		/* the decoded value */
+} AudienceCacheSlot;
+
+typedef struct AudienceCache
+{
+	int			magic;
+	AudienceCacheSlot slots[AUDIENCE_CACHE_SLOTS];
+} AudienceCache;
+
+/*
+ * The cache of this call site, created on first use; NULL when fn_extra
+ * already holds something else (then the caller decodes without caching).
+ */
+static AudienceCache *
+audience_cache_get(FunctionCallInfo fcinfo)
+{
+	FmgrInfo   *flinfo = fcinfo->flinfo;
+	AudienceCache *cache;
+
+	if (flinfo == NULL || flinfo->fn_mcxt == NULL)
+		return NULL;
+	if (flinfo->fn_extra == NULL)
+	{
+		cache = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(AudienceCache));
+		cache->magic = AUDIENCE_CACHE_MAGIC;
+		flinfo->fn_extra = cache;
+	}
+	cache = (AudienceCache *) flinfo->fn_extra;
+	return cache->magic == AUDIENCE_CACHE_MAGIC ? cache : NULL;
+}
+
+/* Does the slot hold the value of this datum? */
+static bool
+audience_cache_matches(const AudienceCacheSlot *slot, AudienceCacheKind kind,
+					   const struct varatt_external *toast, const struct varlena *v)
+{
+	if (slot->kind != kind)
+		return false;
+	if (kind == CACHE_TOAST)
+		return slot->toast.va_valueid == toast->va_valueid &&
+			slot->toast.va_toastrelid == toast->va_toastrelid &&
+			slot->toast.va_rawsize == toast->va_rawsize &&
+			slot->toast.va_extinfo == toast->va_extinfo;
+	return slot->len == VARSIZE_ANY(v) && memcmp(slot->bytes, v, slot->len) == 0;
+}
+
+/* Drop what the slot holds; the context callback frees the bitmap. */
+static void
+audience_cache_clear(AudienceCacheSlot *slot)
+{
+	slot->kind = CACHE_EMPTY;
+	if (slot->ea != NULL)
+		MemoryContextDelete(slot->ea->hdr.eoh_context);
+	slot->ea = NULL;
+	if (slot->bytes != NULL)
+		pfree(slot->bytes);
+	slot->bytes = NULL;
+	slot->len = 0;
+}
+
+/* Decode the datum into the slot and record its key (last, once all worked). */
+static void
+audience_cache_fill(AudienceCacheSlot *slot, MemoryContext mcxt, Datum d,
+					AudienceCacheKind kind, const struct varatt_external *toast)
+{
+	const struct varlena *v = (const struct varlena *) DatumGetPointer(d);
+
+	audience_cache_clear(slot);
+	slot->ea = audience_expand(d, mcxt);
+	if (kind == CACHE_BYTES)
+	{
+		slot->len = VARSIZE_ANY(v);
+		slot->bytes = MemoryContextAlloc(mcxt, slot->len);
+		memcpy(slot->bytes, v, slot->len);
+	}
+	else
+		slot->toast = *toast;
+	slot->kind = kind;
+}
+
+/*
+ * A read-only bitmap for flat argument argno, decoded at most once per call
+ * site while the argument keeps the same value.  Not for set-returning
+ * functions, which own fn_extra.
+ */
+const roaring_bitmap_t *
+audience_cache_bitmap(FunctionCallInfo fcinfo, int argno)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+	const struct varlena *v = (const struct varlena *) DatumGetPointer(d);
+	struct varatt_external toast;
+	AudienceCacheKind kind;
+	AudienceCache *cache;
+	AudienceCacheSlot *slot;
+
+	memset(&toast, 0, sizeof(toast));
+	if (VARATT_IS_EXTERNAL_ONDISK(v))
+	{
+		VARATT_EXTERNAL_GET_POINTER(toast, v);
+		kind = CACHE_TOAST;
+	}
+	else if (!VARATT_IS_EXTERNAL(v) && VARSIZE_ANY(v) >= AUDIENCE_CACHE_MIN_BYTES)
+		kind = CACHE_BYTES;
+	else
+		return audience_datum_bitmap(d);
+
+	cache = argno < AUDIENCE_CACHE_SLOTS ? audience_cache_get(fcinfo) : NULL;
+	if (cache == NULL)
+		return audience_datum_bitmap(d);
+	slot = &cache->slots[argno];
+	if (!audience_cache_matches(slot, kind, &toast, v))
+		audience_cache_fill(slot, fcinfo->flinfo->fn_mcxt, d, kind, &toast);
+	return audience_expanded_bitmap(slot->ea);
+}

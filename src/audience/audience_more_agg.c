@@ -1,0 +1,85 @@
+/*
+ * audience_more_agg.c
+ *	  More audience aggregates: symmetric difference of many audiences, and
+ *	  the size of a union without returning it.
+ *
+ * Same state discipline as audience_agg.c: the state is an audience kept as
+ * a read-write expanded object directly under the aggregate context, changed
+ * in place, so the aggregates are parallel safe and Citus can push them down.
+ * audience_union_count_agg reuses the union transition and combine functions
+ * of audience_union_agg and only has its own final function.
+ */
+#include "postgres.h"
+
+#include "audience/audience.h"
+
+/*
+ * The xor state in argument 0, ready to change in place: our own read-write
+ * object under the aggregate context, or else a copy made there.
+ */
+static AudienceExpanded *
+audience_xor_state(FunctionCallInfo fcinfo, MemoryContext aggcontext)
+{
+	Datum		d = PG_GETARG_DATUM(0);
+
+	if (DatumIsReadWriteExpandedObject(d, false, -1))
+	{
+		AudienceExpanded *ea = audience_datum_expanded(d);
+
+		if (MemoryContextGetParent(ea->hdr.eoh_context) == aggcontext)
+			return ea;
+	}
+	return audience_expand(d, aggcontext);
+}
+
+PG_FUNCTION_INFO_V1(audience_xor_trans);
+/*
+ * audience_xor_agg(audience): XOR each input into the state; the persons in
+ * an odd number of the inputs.  Also the combine function.
+ */
+Datum
+audience_xor_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	AudienceExpanded *ea;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("audience aggregate transition function called outside an aggregate")));
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (PG_ARGISNULL(0))
+		ea = audience_expand(PG_GETARG_DATUM(1), aggcontext);
+	else
+	{
+		ea = audience_xor_state(fcinfo, aggcontext);
+		roaring_bitmap_xor_inplace(audience_expanded_bitmap(ea),
+								   audience_datum_bitmap(PG_GETARG_DATUM(1)));
+		audience_expanded_changed(ea);
+	}
+	PG_RETURN_DATUM(EOHPGetRWDatum(&ea->hdr));
+}
+
+PG_FUNCTION_INFO_V1(audience_union_count_final);
+/*
+ * Final function of audience_union_count_agg: the size of the union state,
+ * 0 for no rows.  Read-only (repairing a lazy union does not change the set).
+ */
+Datum
+audience_union_count_final(PG_FUNCTION_ARGS)
+{
+	Datum		d;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_INT64(0);
+	d = PG_GETARG_DATUM(0);
+	if (audience_datum_is_expanded(d))
+		PG_RETURN_INT64((int64) roaring_bitmap_get_cardinality(
+									audience_expanded_bitmap(audience_datum_expanded(d))));
+	PG_RETURN_INT64((int64) audience_datum_cardinality(d));
+}
