@@ -322,7 +322,7 @@ BEGIN
 		demo.svg_tier_assets(),
 		demo.html_table(format('SELECT l.zh || '' '' || l.en AS tier, a.persons AS "%s", b.persons AS "%s", b.persons - a.persons AS change
 			FROM demo.r_assets a JOIN demo.r_assets b USING (tier) JOIN demo.tier_label l USING (tier)
-			WHERE a.month = %s AND b.month = %s ORDER BY tier DESC', mo.prev_label, mo.label, mo.prev, mo.m)));
+			WHERE a.month = %s AND b.month = %s ORDER BY a.tier DESC', mo.prev_label, mo.label, mo.prev, mo.m)));
 
 	h := h || demo.html_section('flow', format('3. 人群流轉 Tier flow %s → %s', mo.prev_label, mo.label),
 		'Where last month''s persons are this month: up the ladder, staying, down, or lost; and where new persons land.',

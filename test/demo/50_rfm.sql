@@ -65,7 +65,7 @@ FROM demo.r_rfm_grid GROUP BY r_score ORDER BY r_score DESC;
 CREATE FUNCTION demo.section_rfm() RETURNS text
 LANGUAGE sql STABLE
 RETURN demo.html_section('rfm', '7. RFM 8-class distribution',
-	'Every customer of the 24 months scored 1-5 on recency, frequency and monetary quintiles (rfm_score) and classed by the 8-class model (rfm_class: high = above the mean score). The heat map counts customers per R x F cell.',
+	'Every customer of the 24 months scored 1-5 on recency, frequency and monetary quintiles (rfm_score) and classed by the 8-class model (rfm_class: high = above the mean score). The heat map counts customers per R x F cell; an empty column means tied values (many customers bought exactly once or twice), which rfm_score never splits across scores.',
 	(SELECT demo.svg_heat(
 		ARRAY['R5 most recent', 'R4', 'R3', 'R2', 'R1 least recent'],
 		ARRAY['F1 fewest', 'F2', 'F3', 'F4', 'F5 most'],
