@@ -10,6 +10,7 @@
 -- two phones.
 
 \set ON_ERROR_STOP 1
+\pset footer off
 \echo '   observations: store till, mini-program, official account, WeCom, Channels, marketplaces, ads'
 
 CREATE TABLE demo.obs (

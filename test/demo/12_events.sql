@@ -5,6 +5,7 @@
 -- included), refer a friend (unionid or phone).
 
 \set ON_ERROR_STOP 1
+\pset footer off
 \echo '   touchpoint events, month by month'
 
 CREATE TABLE demo.event (

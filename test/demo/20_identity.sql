@@ -8,6 +8,7 @@
 -- glue thousands of strangers together: the merge is refused and logged.
 
 \set ON_ERROR_STOP 1
+\pset footer off
 \echo '   identity rules: normalisation, junk blocklists, per-person limits'
 TRUNCATE identity_rule, identity_identifier, identity_merge, identity_refusal, identity_state;
 INSERT INTO identity_rule (id_type, normalizer, blocked_values, blocked_pattern, max_per_person, priority) VALUES

@@ -6,6 +6,7 @@
 -- quanyu.identity_link is missing; 20_identity.sql replaces it.
 
 \set ON_ERROR_STOP 1
+\pset footer off
 \echo '   identity: mapping identifiers to the generator''s true persons (fallback)'
 
 CREATE TABLE demo.idmap AS

@@ -11,6 +11,7 @@
 -- Each tier is set algebra over tag audiences, the way an operator writes it.
 
 \set ON_ERROR_STOP 1
+\pset footer off
 \echo '   resolving orders, events and sightings to persons'
 
 CREATE TABLE demo.porder AS
