@@ -47,8 +47,7 @@ demo_has() {
 # and the report file.
 demo_psql_file() {
 	local db=$1 file=$2 out=$3
-	"$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -v scale="${SCALE:-1}" -v seed="${SEED:-42}" \
-		-v html_file="$out/report.html" -d "$db" \
+	"$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -v scale="${SCALE:-1}" -v seed="${SEED:-42}" -d "$db" \
 		-c "SET jit = off" -c "SET client_min_messages = notice" -f "$file" 2>&1 |
 		sed -e 's/^psql:[^ ]* NOTICE:  //' | tee -a "$out/report.txt"
 	return "${PIPESTATUS[0]}"
