@@ -57,14 +57,14 @@ typedef struct IdentityRules
 } IdentityRules;
 
 /* identity_rules.c */
-extern IdentityRules *identity_rules_load(MemoryContext cxt);
+extern IdentityRules *identity_rules_load(MemoryContext cxt, bool read_only);
 extern int	identity_rules_type(IdentityRules *rules, const char *id_type, int len);
 extern void identity_normalize_into(IdentityRules *rules, int rule, const char *value,
 									int len, StringInfo out);
 extern bool identity_normalize_value(IdentityRules *rules, int rule, const char *value,
 									 int len, StringInfo out);
 extern bool identity_value_blocked(IdentityRules *rules, int rule, const char *value, int len);
-extern IdentityRules *identity_rules_cached(FunctionCallInfo fcinfo);
+extern IdentityRules *identity_rules_cached(FunctionCallInfo fcinfo, bool read_only);
 
 /* The identifier graph of one batch. */
 typedef struct IdentityGraph

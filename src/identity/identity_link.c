@@ -209,7 +209,7 @@ identity_read_batch(IdentityLink *link, const char *query)
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the identity_link query: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
 	if (portal->tupDesc == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -258,7 +258,7 @@ identity_lookup_existing(IdentityLink *link)
 	MemoryContext chunk_cxt;
 	uint32	   *nodes;
 
-	if (SPI_execute("SELECT 1 FROM quanyu.identity_identifier LIMIT 1", true, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT 1 FROM quanyu.identity_identifier LIMIT 1", false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_identifier");
 	if (SPI_processed == 0)
 	{
@@ -292,7 +292,7 @@ identity_lookup_existing(IdentityLink *link)
 		{
 			identity_node_arrays(link, nodes, n, &args[0], &args[1]);
 			args[2] = PointerGetDatum(construct_array(ords, n, INT4OID, 4, true, TYPALIGN_INT));
-			if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
+			if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_SELECT)
 				elog(ERROR, "could not look up identifiers");
 			for (uint64 i = 0; i < SPI_processed; i++)
 			{
@@ -349,7 +349,7 @@ identity_load_counts(IdentityLink *link, const int64 *pairs, uint32 npairs)
 			if (start == 0 || pairs[2 * start] != pairs[2 * (start - 1)])
 				ids[n++] = Int64GetDatum(pairs[2 * start]);
 		arg = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		if (SPI_execute_plan(plan, &arg, NULL, true, 0) != SPI_OK_SELECT)
+		if (SPI_execute_plan(plan, &arg, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not count identifiers");
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
@@ -545,7 +545,7 @@ identity_assign_persons(IdentityLink *link)
 {
 	IdentityGraph *g = link->g;
 
-	if (SPI_execute("SELECT next_person_id FROM quanyu.identity_state", true, 0) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT next_person_id FROM quanyu.identity_state", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_state");
 	link->next_person = 1;
 	if (SPI_processed > 0)
@@ -610,7 +610,7 @@ identity_link(PG_FUNCTION_ARGS)
 	link->phase_start = link->last_notice;
 	SPI_connect();
 	identity_lock();
-	link->rules = identity_rules_load(cxt);
+	link->rules = identity_rules_load(cxt, false);
 	link->g = identity_graph_create(cxt);
 	identity_read_batch(link, query);
 	identity_phase_done(link, "read");
