@@ -157,6 +157,7 @@ typedef struct IdentityLink
 /* identity_link.c */
 extern void identity_progress(IdentityLink *link, bool force, const char *fmt,...) pg_attribute_printf(3, 4);
 extern void identity_lock(void);
+extern void identity_phase_done(IdentityLink *link, const char *phase);
 
 /* identity_write.c */
 extern void identity_write_all(IdentityLink *link);

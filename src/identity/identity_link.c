@@ -50,7 +50,7 @@ identity_progress(IdentityLink *link, bool force, const char *fmt,...)
 }
 
 /* Log at DEBUG1 how long the phase that just ended took. */
-static void
+void
 identity_phase_done(IdentityLink *link, const char *phase)
 {
 	TimestampTz now = GetCurrentTimestamp();
@@ -622,7 +622,6 @@ identity_link(PG_FUNCTION_ARGS)
 	identity_assign_persons(link);
 	identity_phase_done(link, "union");
 	identity_write_all(link);
-	identity_phase_done(link, "write");
 	SPI_finish();
 	result = identity_link_result(fcinfo, link);
 	MemoryContextDelete(cxt);

@@ -383,8 +383,11 @@ void
 identity_write_all(IdentityLink *link)
 {
 	identity_write_merges(link);
+	identity_phase_done(link, "write merges");
 	identity_write_nodes(link, true);
+	identity_phase_done(link, "write seen times");
 	identity_write_new(link);
+	identity_phase_done(link, "write new identifiers");
 	identity_write_refusals(link);
 	identity_write_state(link);
 	identity_progress(link, link->pairs_read >= 1000000,
