@@ -383,6 +383,77 @@ identity_load_counts(IdentityLink *link, const int64 *pairs, uint32 npairs)
 	SPI_freeplan(plan);
 }
 
+/* Root in a scratch union-find (no limits, no path compression needed). */
+static uint32
+identity_scratch_find(uint32 *parent, uint32 x)
+{
+	while (parent[x] != x)
+	{
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
+/*
+ * Keep only the (person, node) pairs whose counts a limit check may need:
+ * persons that the batch may join with another person or with a new
+ * identifier of a limited type.  A person that only gains identifiers of
+ * unlimited types cannot break a limit, and most incremental batches are
+ * such.  Found with a scratch union of every pair, ignoring limits (a
+ * superset of what the real union joins).  Returns the new count; pairs
+ * stay sorted.
+ */
+static uint32
+identity_persons_needing_counts(IdentityLink *link, int64 *pairs, uint32 n)
+{
+	IdentityGraph *g = link->g;
+	uint32	   *parent = MemoryContextAllocHuge(link->cxt, sizeof(uint32) * (Size) Max(g->nnodes, 1));
+	int64	   *person = MemoryContextAllocHuge(link->cxt, sizeof(int64) * (Size) Max(g->nnodes, 1));
+	uint8	   *need = MemoryContextAllocHuge(link->cxt, Max(g->nnodes, 1));
+	uint32		kept = 0;
+
+	for (uint32 i = 0; i < g->nnodes; i++)
+	{
+		parent[i] = identity_graph_find(g, i);
+		person[i] = 0;
+		need[i] = 0;
+	}
+	for (uint32 i = 0; i < g->nnodes; i++)
+		if (g->flags[i] & IDENTITY_NODE_EXISTING)
+			person[parent[i]] = g->person[i];
+	for (uint64 e = 0; e < link->nedges; e++)
+	{
+		uint32		ra = identity_scratch_find(parent, link->edge_a[e]);
+		uint32		rb = identity_scratch_find(parent, link->edge_b[e]);
+
+		if (ra == rb)
+			continue;
+		parent[rb] = ra;
+		if (person[ra] != 0 && person[rb] != 0 && person[ra] != person[rb])
+			need[ra] = 1;
+		if (person[ra] == 0)
+			person[ra] = person[rb];
+		need[ra] |= need[rb];
+	}
+	/* New identifiers of limited types mark their component. */
+	for (uint32 i = 0; i < g->nnodes; i++)
+		if (!(g->flags[i] & (IDENTITY_NODE_EXISTING | IDENTITY_NODE_BLOCKED)) &&
+			link->rules->rules[g->type[i]].limit_slot >= 0)
+			need[identity_scratch_find(parent, i)] = 1;
+	for (uint32 k = 0; k < n; k++)
+		if (need[identity_scratch_find(parent, (uint32) pairs[2 * k + 1])])
+		{
+			pairs[2 * kept] = pairs[2 * k];
+			pairs[2 * kept + 1] = pairs[2 * k + 1];
+			kept++;
+		}
+	pfree(parent);
+	pfree(person);
+	pfree(need);
+	return kept;
+}
+
 /*
  * Join the nodes of each existing person into one component (they are one
  * person already) and load that person's counts per limited type.
@@ -413,7 +484,7 @@ identity_prepare_existing(IdentityLink *link)
 		if (pairs[2 * k] == pairs[2 * (k - 1)])
 			g->parent[pairs[2 * k + 1]] = identity_graph_find(g, (uint32) pairs[2 * k + 1]);
 	if (g->nslots > 0)
-		identity_load_counts(link, pairs, n);
+		identity_load_counts(link, pairs, identity_persons_needing_counts(link, pairs, n));
 	pfree(pairs);
 }
 
