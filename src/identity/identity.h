@@ -6,7 +6,8 @@
  * identity_link works in four phases, one file each:
  *	 identity_rules.c	rules per identifier type, normalisation, junk blocking
  *	 identity_graph.c	hash table of identifiers + union-find with rule limits
- *	 identity_link.c		read the batch, look up existing persons, run the union
+ *	 identity_link.c		read the batch, run the union, assign person ids
+ *	 identity_lookup.c	known identifiers and the counts of touched persons
  *	 identity_write.c	bulk writes of identifiers, merges and refusals
  */
 #ifndef QUANYU_IDENTITY_H
@@ -158,6 +159,10 @@ typedef struct IdentityLink
 extern void identity_progress(IdentityLink *link, bool force, const char *fmt,...) pg_attribute_printf(3, 4);
 extern void identity_lock(void);
 extern void identity_phase_done(IdentityLink *link, const char *phase);
+
+/* identity_lookup.c */
+extern void identity_lookup_existing(IdentityLink *link);
+extern void identity_prepare_existing(IdentityLink *link);
 
 /* identity_write.c */
 extern void identity_write_all(IdentityLink *link);
