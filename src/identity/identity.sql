@@ -25,7 +25,7 @@ CREATE TABLE identity_identifier (
 	first_seen timestamptz NOT NULL,
 	last_seen timestamptz NOT NULL,
 	PRIMARY KEY (id_type, id_value)
-);
+) WITH (fillfactor = 90);	-- room for HOT updates of last_seen
 CREATE INDEX identity_identifier_person ON identity_identifier (person_id);
 COMMENT ON TABLE identity_identifier IS 'identity merge: every normalised identifier and its current person id';
 
@@ -77,7 +77,7 @@ UNION ALL
 SELECT d.id_type, d.normalizer, d.blocked_values, d.blocked_pattern, d.max_per_person, d.priority
 FROM (VALUES
 	('*'::text, 'trim'::text,
-	 '{"",unknown,null,none,nil,undefined,anonymous,-1,n/a}'::text[], '^0+$'::text, NULL::integer, 50),
+	 ARRAY['', 'unknown', 'null', 'none', 'nil', 'undefined', 'anonymous', '-1', 'n/a'], '^0+$'::text, NULL::integer, 50),
 	('phone', 'phone', '{}', NULL, 3, 90),
 	('email', 'email', '{}', NULL, 3, 80),
 	('member_id', 'trim', '{}', NULL, 1, 100),
