@@ -40,6 +40,9 @@ SELECT step, count(*) FILTER (WHERE level >= step) AS persons FROM (SELECT perso
 -- timestamp without time zone, and a zero window
 SELECT window_funnel('30 minutes', ts AT TIME ZONE 'UTC', ev = 'A', ev = 'B'), window_funnel_times('30 minutes', ts AT TIME ZONE 'UTC', ev = 'A', ev = 'B') FROM metrics_wf WHERE person = 1;
 SELECT window_funnel('0', ts, ev = 'A', ev = 'B'), window_funnel('0', 'strict_increase', ts, ev = 'A', ev = 'B') FROM metrics_wf WHERE person = 6;
+-- as window functions: the level and step times so far, row by row
+SELECT ev, ts, window_funnel('1 hour', ts, ev = 'A', ev = 'B', ev = 'C') OVER w, window_funnel_times('1 hour', 'strict_order', ts, ev = 'A', ev = 'B', ev = 'C') OVER w FROM metrics_wf WHERE person = 5 WINDOW w AS (ORDER BY ts) ORDER BY ts;
+SELECT ev, retention_agg(ev = 'A', ev = 'C') OVER (ORDER BY ts) FROM metrics_wf WHERE person = 1 ORDER BY ts;
 -- one step; no rows; NULL timestamps, steps and step arrays
 SELECT person, window_funnel('1 hour', ts, ev = 'C') FROM metrics_wf WHERE person < 3 GROUP BY person ORDER BY person;
 SELECT window_funnel('1 hour', ts, ev = 'A'), window_funnel_times('1 hour', ts, ev = 'A') FROM metrics_wf WHERE false;

@@ -22,6 +22,11 @@ SELECT name, (segment_lift(person, spend, members)).lift FROM metrics_lift, metr
 SELECT (segment_lift(person, spend, (SELECT members FROM metrics_lift_seg WHERE name = 'wecom'))).in_mean FROM metrics_lift;
 -- a segment read from a joined table (a new datum on each row) is recognised as the same set
 SELECT person % 2 AS half, (segment_lift(person, spend, members)).* FROM metrics_lift, metrics_lift_seg WHERE name = 'wecom' GROUP BY 1 ORDER BY 1;
+-- large (TOASTed) segments that alternate from row to row: even and odd ids
+CREATE TABLE metrics_lift_toast AS SELECT 'even' AS name, audience_agg(i) AS members FROM generate_series(0, 100000, 2) i UNION ALL SELECT 'odd', audience_agg(i) FROM generate_series(1, 100000, 2) i;
+SELECT name, (l).in_persons, (l).out_persons, (l).in_mean, (l).out_mean FROM (SELECT name, segment_lift(p, p % 2, members) l FROM generate_series(1, 1000) p, metrics_lift_toast GROUP BY name) s ORDER BY name;
+SELECT name, (l).in_persons, round((l).in_mean::numeric, 9) AS in_mean FROM (SELECT name, segment_lift(p, p % 2, members | p::bigint) l FROM generate_series(1, 1000) p, metrics_lift_toast GROUP BY name) s ORDER BY name;
+DROP TABLE metrics_lift_toast;
 -- edge cases: nobody in the segment, everybody in it, one person each side, equal values, NULL rows, no rows
 SELECT (segment_lift(person, spend, '{}')).* FROM metrics_lift;
 SELECT (segment_lift(person, spend, '{1-6}')).* FROM metrics_lift;

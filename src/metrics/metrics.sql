@@ -151,56 +151,56 @@ COMMENT ON FUNCTION window_funnel_times_final_ts(internal) IS 'final function of
 
 CREATE AGGREGATE window_funnel(time_window interval, ts timestamptz, VARIADIC steps boolean[]) (
 	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
-	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = SHAREABLE,
+	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = window_funnel_combine,
 	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
 	PARALLEL = SAFE
 );
 CREATE AGGREGATE window_funnel(time_window interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
 	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
-	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = SHAREABLE,
+	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = window_funnel_combine,
 	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
 	PARALLEL = SAFE
 );
 CREATE AGGREGATE window_funnel(time_window interval, ts timestamp, VARIADIC steps boolean[]) (
 	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
-	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = SHAREABLE,
+	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = window_funnel_combine,
 	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
 	PARALLEL = SAFE
 );
 CREATE AGGREGATE window_funnel(time_window interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
 	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
-	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = SHAREABLE,
+	FINALFUNC = window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = window_funnel_combine,
 	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
 	PARALLEL = SAFE
 );
 CREATE AGGREGATE window_funnel_times(time_window interval, ts timestamptz, VARIADIC steps boolean[]) (
 	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
-	FINALFUNC = window_funnel_times_final, FINALFUNC_MODIFY = SHAREABLE,
+	FINALFUNC = window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = window_funnel_combine,
 	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
 	PARALLEL = SAFE
 );
 CREATE AGGREGATE window_funnel_times(time_window interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
 	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
-	FINALFUNC = window_funnel_times_final, FINALFUNC_MODIFY = SHAREABLE,
+	FINALFUNC = window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = window_funnel_combine,
 	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
 	PARALLEL = SAFE
 );
 CREATE AGGREGATE window_funnel_times(time_window interval, ts timestamp, VARIADIC steps boolean[]) (
 	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
-	FINALFUNC = window_funnel_times_final_ts, FINALFUNC_MODIFY = SHAREABLE,
+	FINALFUNC = window_funnel_times_final_ts, FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = window_funnel_combine,
 	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
 	PARALLEL = SAFE
 );
 CREATE AGGREGATE window_funnel_times(time_window interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
 	SFUNC = window_funnel_trans, STYPE = internal, SSPACE = 256,
-	FINALFUNC = window_funnel_times_final_ts, FINALFUNC_MODIFY = SHAREABLE,
+	FINALFUNC = window_funnel_times_final_ts, FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = window_funnel_combine,
 	SERIALFUNC = window_funnel_serialize, DESERIALFUNC = window_funnel_deserialize,
 	PARALLEL = SAFE

@@ -36,7 +36,7 @@ metrics_audience_array(ArrayType *array, const char *what, int max_n)
 	if (n > max_n)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many audiences in %s: %d", what, n),
+				 errmsg("too many elements in %s: %d", what, n),
 				 errdetail("At most %d audiences are allowed.", max_n)));
 	result.n = n;
 	result.bitmaps = palloc(sizeof(roaring_bitmap_t *) * Max(n, 1));

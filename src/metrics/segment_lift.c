@@ -7,7 +7,7 @@
  * persons in the segment, then for the others), updated with Welford's
  * method and merged with Chan's formula, so it needs no serial functions
  * and stays exact enough for millions of rows.  The segment audience is
- * decoded once per query and kept in fn_extra, not once per row.
+ * decoded once and kept in fn_extra while the rows pass the same set.
  */
 #include "postgres.h"
 
@@ -22,56 +22,74 @@
 
 #define LIFT_STATE_LEN 6
 
-/* The segment decoded for the last rows, and the bytes it came from. */
+/*
+ * The segment decoded for the last rows, and how to recognise it again:
+ * the bytes of its TOAST pointer (a stored value never changes), or a copy
+ * of its flat bytes.  Datum addresses are never trusted, since executor
+ * memory is reused for other rows.
+ */
 typedef struct LiftSegmentCache
 {
 	MemoryContext cxt;
-	Pointer		datum;			/* the datum seen last: same pointer, same set */
-	char	   *flat;			/* a copy of its flat bytes */
-	Size		flat_len;
+	bool		toasted;		/* key is a TOAST pointer, not the value */
+	char	   *key;
+	Size		key_len;
 	const roaring_bitmap_t *bitmap;
 } LiftSegmentCache;
+
+/* Is the segment datum the one in the cache? */
+static bool
+lift_segment_cached(FunctionCallInfo fcinfo, LiftSegmentCache *cache, Datum d)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (cache->bitmap == NULL)
+		return false;
+	/* A constant or a query parameter is the same on every row. */
+	if (get_fn_expr_arg_stable(fcinfo->flinfo, 3))
+		return true;
+	if (audience_datum_is_expanded(d))
+		return roaring_bitmap_equals(audience_datum_bitmap(d), cache->bitmap);
+	if (VARATT_IS_EXTERNAL_ONDISK(v))
+		return cache->toasted && VARSIZE_ANY(v) == cache->key_len &&
+			memcmp(v, cache->key, cache->key_len) == 0;
+	v = PG_DETOAST_DATUM_PACKED(d);
+	return !cache->toasted && VARSIZE_ANY(v) == cache->key_len &&
+		memcmp(v, cache->key, cache->key_len) == 0;
+}
 
 /* The bitmap of the segment argument, decoded only when the segment changes. */
 static const roaring_bitmap_t *
 lift_segment(FunctionCallInfo fcinfo, Datum d)
 {
 	LiftSegmentCache *cache = (LiftSegmentCache *) fcinfo->flinfo->fn_extra;
-	struct varlena *flat;
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
 
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LiftSegmentCache));
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	if (cache->bitmap != NULL && cache->datum == DatumGetPointer(d))
+	if (lift_segment_cached(fcinfo, cache, d))
 		return cache->bitmap;
-	if (audience_datum_is_expanded(d))
-		flat = NULL;
-	else
-	{
-		flat = PG_DETOAST_DATUM_PACKED(d);
-		if (cache->bitmap != NULL && cache->flat != NULL &&
-			VARSIZE_ANY(flat) == cache->flat_len &&
-			memcmp(flat, cache->flat, cache->flat_len) == 0)
-		{
-			cache->datum = DatumGetPointer(d);
-			return cache->bitmap;
-		}
-	}
 	if (cache->cxt != NULL)
 		MemoryContextDelete(cache->cxt);
 	cache->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "segment_lift segment",
 									   ALLOCSET_SMALL_SIZES);
-	cache->flat = NULL;
-	if (flat != NULL)
+	cache->bitmap = NULL;
+	cache->key = NULL;
+	cache->key_len = 0;
+	cache->toasted = false;
+	if (!audience_datum_is_expanded(d))
 	{
-		cache->flat_len = VARSIZE_ANY(flat);
-		cache->flat = MemoryContextAlloc(cache->cxt, cache->flat_len);
-		memcpy(cache->flat, flat, cache->flat_len);
+		cache->toasted = VARATT_IS_EXTERNAL_ONDISK(v);
+		if (!cache->toasted)
+			v = PG_DETOAST_DATUM_PACKED(d);
+		cache->key_len = VARSIZE_ANY(v);
+		cache->key = MemoryContextAlloc(cache->cxt, cache->key_len);
+		memcpy(cache->key, v, cache->key_len);
 	}
 	cache->bitmap = audience_expanded_bitmap(audience_expand(d, cache->cxt));
-	cache->datum = DatumGetPointer(d);
 	return cache->bitmap;
 }
 

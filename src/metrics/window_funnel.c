@@ -17,6 +17,7 @@
 #include "common/int.h"
 #include "datatype/timestamp.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "metrics/metrics_util.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -34,6 +35,10 @@ typedef struct FunnelEvent
 	uint64		mask;			/* bit i: the row meets step i + 1 */
 } FunnelEvent;
 
+/* Events kept inside the state itself: most persons have few, and one
+ * allocation of 256 bytes per group is what hash aggregation likes best. */
+#define FUNNEL_INLINE_EVENTS 13
+
 typedef struct FunnelState
 {
 	int32		nsteps;
@@ -41,7 +46,8 @@ typedef struct FunnelState
 	int64		window;			/* microseconds */
 	int32		nevents;
 	int32		capacity;
-	FunnelEvent *events;
+	FunnelEvent *events;		/* inline_events, or a separate array once grown */
+	FunnelEvent inline_events[FUNNEL_INLINE_EVENTS];
 } FunnelState;
 
 /* The replay's answer: the level and the times of its chain. */
@@ -122,8 +128,16 @@ funnel_state_new(MemoryContext cxt, int nsteps, int mode, int64 window, int capa
 	state->mode = mode;
 	state->window = window;
 	state->nevents = 0;
-	state->capacity = Max(capacity, 4);
-	state->events = MemoryContextAlloc(cxt, sizeof(FunnelEvent) * state->capacity);
+	if (capacity <= FUNNEL_INLINE_EVENTS)
+	{
+		state->capacity = FUNNEL_INLINE_EVENTS;
+		state->events = state->inline_events;
+	}
+	else
+	{
+		state->capacity = capacity;
+		state->events = MemoryContextAllocHuge(cxt, sizeof(FunnelEvent) * capacity);
+	}
 	return state;
 }
 
@@ -141,7 +155,14 @@ funnel_reserve(FunnelState *state, int more)
 				 errmsg("too many window_funnel events in one group: %lld", (long long) need)));
 	while (state->capacity < need)
 		state->capacity *= 2;
-	state->events = repalloc_huge(state->events, sizeof(FunnelEvent) * state->capacity);
+	if (state->events == state->inline_events)
+	{
+		state->events = MemoryContextAllocHuge(GetMemoryChunkContext(state),
+											   sizeof(FunnelEvent) * state->capacity);
+		memcpy(state->events, state->inline_events, sizeof(FunnelEvent) * state->nevents);
+	}
+	else
+		state->events = repalloc_huge(state->events, sizeof(FunnelEvent) * state->capacity);
 }
 
 /* Raise an error when two rows or states of a group disagree on the setup. */
@@ -195,7 +216,7 @@ funnel_trans(FunctionCallInfo fcinfo, int modearg)
 		if (modearg > 0)
 			mode = funnel_parse_mode(PG_GETARG_TEXT_PP(modearg));
 		window = funnel_window_usecs(PG_GETARG_INTERVAL_P(1));
-		state = funnel_state_new(aggcxt, nsteps, mode, window, 8);
+		state = funnel_state_new(aggcxt, nsteps, mode, window, 0);
 	}
 	else if (state->nsteps != nsteps)
 		funnel_check_same(state, nsteps, state->mode, state->window);
@@ -324,6 +345,29 @@ funnel_event_cmp(const void *a, const void *b)
 	return (x->mask > y->mask) - (x->mask < y->mask);
 }
 
+/* Sort the events; insertion sort for the few events most persons have. */
+static void
+funnel_sort(FunnelEvent *events, int n)
+{
+	if (n > 16)
+	{
+		qsort(events, n, sizeof(FunnelEvent), funnel_event_cmp);
+		return;
+	}
+	for (int i = 1; i < n; i++)
+	{
+		FunnelEvent e = events[i];
+		int			j = i - 1;
+
+		while (j >= 0 && funnel_event_cmp(&events[j], &e) > 0)
+		{
+			events[j + 1] = events[j];
+			j--;
+		}
+		events[j + 1] = e;
+	}
+}
+
 /* Is ts within the window of start?  Safe at the ends of the int64 range. */
 static inline bool
 funnel_within(int64 start, int64 ts, int64 window)
@@ -336,7 +380,7 @@ funnel_within(int64 start, int64 ts, int64 window)
 /*
  * Replay the sorted events (ClickHouse's windowFunnel).  reached[i] holds
  * the start and the time of the latest chain that reached step i + 1;
- * chain[i] its step times.  Returns the level reached.
+ * chain[i] its step times.  Sets the level reached and its step times.
  */
 static void
 funnel_replay(FunnelState *state, bool want_times, FunnelResult *result)
@@ -351,12 +395,19 @@ funnel_replay(FunnelState *state, bool want_times, FunnelResult *result)
 	int			level = 0;		/* steps reached: reached[0..level-1] */
 	bool		first_event = false;
 	bool		stop = false;
+	FunnelEvent *events = palloc(sizeof(FunnelEvent) * Max(state->nevents, 1));
 
-	qsort(state->events, state->nevents, sizeof(FunnelEvent), funnel_event_cmp);
+	/* Sort a copy: the final function must leave the state as it found it
+	 * (window aggregation calls it, then goes on adding rows). */
+	memcpy(events, state->events, sizeof(FunnelEvent) * state->nevents);
+	funnel_sort(events, state->nevents);
 	for (int e = 0; e < state->nevents && !stop; e++)
 	{
-		int64		ts = state->events[e].ts;
-		uint64		mask = state->events[e].mask;
+		int64		ts = events[e].ts;
+		uint64		mask = events[e].mask;
+
+		if ((e & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 
 		if (mask == 0)
 		{
