@@ -13,7 +13,8 @@ OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*/*.c)))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
 REGRESS     = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=.
+# installcheck against your own server: a fresh database with quanyu on the path.
+REGRESS_OPTS = --inputdir=. --load-extension=quanyu
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql results regression.diffs regression.out
 
 PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
@@ -27,6 +28,8 @@ $(EXTENSION)--$(EXTVERSION).sql: $(QY_SQL)
 	cat $^ > $@
 
 $(OBJS): $(wildcard src/*/*.h)
+
+installcheck: export PGOPTIONS += -c search_path=quanyu,public
 
 .PHONY: test demo bench
 test:

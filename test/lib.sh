@@ -159,11 +159,28 @@ qy_create_db() {
 	"$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -d "$db" -c "ALTER DATABASE $db SET search_path = quanyu, public"
 }
 
+# Parse the options every command takes into QY_DEPS and QY_ONLY.
+qy_parse_args() {
+	QY_DEPS=yes
+	QY_ONLY=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--no-deps) QY_DEPS=no ;;
+		--only) QY_ONLY=${2:?--only needs a pattern}; shift ;;
+		*) qy_die "unknown argument: $1 (use --no-deps, --only PATTERN)" ;;
+		esac
+		shift
+	done
+}
+
 # Everything the README commands share: packages, build, install, cluster.
 qy_setup() {
 	local deps=${1:-yes}
 	[ "$deps" = yes ] && qy_install_deps
 	qy_choose_build_dir
+	# One run at a time per build tree: a second run waits for the first.
+	exec 9>"$QY_BUILD/lock"
+	flock 9
 	qy_build
 	qy_temp_install
 	qy_copy_data

@@ -9,24 +9,14 @@
 # shellcheck source=test/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-deps=yes
-only=""
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--no-deps) deps=no ;;
-	--only) only=$2; shift ;;
-	*) qy_die "unknown argument: $1 (use --no-deps, --only PATTERN)" ;;
-	esac
-	shift
-done
-
-qy_setup "$deps"
+qy_parse_args "$@"
+qy_setup "$QY_DEPS"
 cd "$QY_REPO"
 qy_create_db quanyu_bench
 "$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -d quanyu_bench -f test/bench/lib.sql
 {
 	echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-	for f in $(find test/bench -name '*.sql' ! -name lib.sql | grep -F -- "$only" | sort); do
+	for f in $(find test/bench -name '*.sql' ! -name lib.sql | grep -F -- "$QY_ONLY" | sort); do
 		qy_say "benchmark $f"
 		"$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -d quanyu_bench -f "$f"
 	done

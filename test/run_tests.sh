@@ -11,18 +11,8 @@
 # shellcheck source=test/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-deps=yes
-only=""
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--no-deps) deps=no ;;
-	--only) only=$2; shift ;;
-	*) qy_die "unknown argument: $1 (use --no-deps, --only PATTERN)" ;;
-	esac
-	shift
-done
-
-qy_setup "$deps"
+qy_parse_args "$@"
+qy_setup "$QY_DEPS"
 cd "$QY_REPO"
 
 passed=0
@@ -30,7 +20,7 @@ failed=0
 
 # pg_regress: one database, files in name order.
 regress_tests=$(find sql -maxdepth 1 -name '*.sql' -printf '%f\n' 2>/dev/null | sed 's/\.sql$//' |
-	grep -F -- "$only" | sort || true)
+	grep -F -- "$QY_ONLY" | sort || true)
 if [ -n "$regress_tests" ]; then
 	qy_create_db quanyu_regress
 	qy_say "pg_regress: $(echo "$regress_tests" | wc -l) files"
@@ -51,7 +41,7 @@ if [ -n "$regress_tests" ]; then
 fi
 
 # pgTAP: every assertion counts.
-tap_tests=$(find test/pgtap -maxdepth 1 -name '*.sql' 2>/dev/null | grep -F -- "$only" | sort || true)
+tap_tests=$(find test/pgtap -maxdepth 1 -name '*.sql' 2>/dev/null | grep -F -- "$QY_ONLY" | sort || true)
 if [ -n "$tap_tests" ]; then
 	qy_create_db quanyu_tap pgtap
 	qy_say "pgTAP: $(echo "$tap_tests" | wc -l) files"

@@ -246,3 +246,11 @@ CREATE OPERATOR CLASS audience_hash_ops DEFAULT FOR TYPE audience USING hash AS
 
 COMMENT ON OPERATOR CLASS audience_ops USING btree IS 'btree ordering of audiences, for ORDER BY, GROUP BY and unique indexes';
 COMMENT ON OPERATOR CLASS audience_hash_ops USING hash IS 'hashing of audiences, for hash joins, hash aggregation and DISTINCT';
+COMMENT ON OPERATOR FAMILY audience_ops USING btree IS 'btree ordering of audiences';
+COMMENT ON OPERATOR FAMILY audience_hash_ops USING hash IS 'hashing of audiences';
+COMMENT ON CAST (integer[] AS audience) IS 'the audience of the ids in an int4 array';
+COMMENT ON CAST (bigint[] AS audience) IS 'the audience of the ids in an int8 array';
+COMMENT ON CAST (bytea AS audience) IS 'an audience from CRoaring portable bytes, validated';
+COMMENT ON CAST (audience AS integer[]) IS 'the sorted ids as int4[]';
+COMMENT ON CAST (audience AS bigint[]) IS 'the sorted ids as bigint[]';
+COMMENT ON CAST (audience AS bytea) IS 'the audience as CRoaring portable bytes';

@@ -123,6 +123,9 @@ COMMENT ON FUNCTION rfm_segment(integer, integer) IS 'named segment (Champions, 
 CREATE AGGREGATE rfm_agg(ts timestamptz, amount numeric, as_of timestamptz) (
     SFUNC = rfm_agg_trans,
     STYPE = internal,
+    -- the state is a small struct: tell the planner, or it assumes 8 kB per
+    -- group and avoids hash aggregation over many customers
+    SSPACE = 96,
     FINALFUNC = rfm_agg_final,
     COMBINEFUNC = rfm_agg_combine,
     SERIALFUNC = rfm_agg_serialize,
@@ -134,6 +137,7 @@ COMMENT ON AGGREGATE rfm_agg(timestamptz, numeric, timestamptz) IS 'one customer
 CREATE AGGREGATE clv_summary_agg(ts timestamptz, amount numeric, calibration_end timestamptz, unit interval) (
     SFUNC = clv_summary_trans,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = clv_summary_final,
     COMBINEFUNC = clv_summary_combine,
     SERIALFUNC = clv_summary_serialize,

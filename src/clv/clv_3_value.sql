@@ -62,6 +62,7 @@ COMMENT ON FUNCTION clv_metrics_final(internal) IS 'final function of clv_metric
 CREATE AGGREGATE clv_metrics_agg(orders bigint, revenue numeric) (
     SFUNC = clv_metrics_trans,
     STYPE = internal,
+    SSPACE = 96,
     FINALFUNC = clv_metrics_final,
     COMBINEFUNC = clv_metrics_combine,
     SERIALFUNC = clv_metrics_serialize,

@@ -45,6 +45,18 @@ pow10_128(int e)
 	return v;
 }
 
+/* 10^e for 0 <= e <= 18, for the per-row path (int64 is enough there). */
+static const int64 pow10_64[19] = {
+	INT64CONST(1), INT64CONST(10), INT64CONST(100), INT64CONST(1000),
+	INT64CONST(10000), INT64CONST(100000), INT64CONST(1000000),
+	INT64CONST(10000000), INT64CONST(100000000), INT64CONST(1000000000),
+	INT64CONST(10000000000), INT64CONST(100000000000),
+	INT64CONST(1000000000000), INT64CONST(10000000000000),
+	INT64CONST(100000000000000), INT64CONST(1000000000000000),
+	INT64CONST(10000000000000000), INT64CONST(100000000000000000),
+	INT64CONST(1000000000000000000)
+};
+
 /*
  * Read a numeric datum as value * 10^scale; false when it is special or its
  * scaled magnitude could reach 10^18 (sums of up to 10^18 rows then fit).
@@ -61,7 +73,7 @@ clv_numeric_scaled(Datum d, int128 *value, int *scale)
 				ndigits,
 				i;
 	bool		neg;
-	int128		acc = 0;
+	int64		acc = 0;
 
 	memcpy(&header, p, sizeof(uint16));
 	if ((header & NUMERIC_SIGN_MASK) == NUMERIC_SPECIAL)
@@ -99,16 +111,18 @@ clv_numeric_scaled(Datum d, int128 *value, int *scale)
 
 		memcpy(&digit, p + i * sizeof(int16), sizeof(int16));
 		if (e >= 0)
-			acc += (int128) digit * pow10_128(e);
-		else
+			acc += digit * pow10_64[e];
+		else if (e > -4)
 		{
 			/* A base-10000 group straddling the display scale: its low digits are 0. */
-			int128		div = pow10_128(-e);
+			int			div = (int) pow10_64[-e];
 
 			if (digit % div != 0)
 				return false;
 			acc += digit / div;
 		}
+		else if (digit != 0)
+			return false;
 	}
 	*value = neg ? -acc : acc;
 	*scale = dscale;
@@ -152,6 +166,10 @@ clv_scaled_to_numeric(int128 value, int scale)
 	char	   *q = end;
 	bool		neg = value < 0;
 	int			k = 0;
+
+	/* The common case, without formatting and parsing text. */
+	if (value >= PG_INT64_MIN && value <= PG_INT64_MAX)
+		return int64_div_fast_to_numeric((int64) value, scale);
 
 	*q = '\0';
 	if (neg)

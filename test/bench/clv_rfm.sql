@@ -8,7 +8,7 @@ CREATE TABLE clv_bench_orders AS
     SELECT (i % 1000000)::int AS customer,
            timestamptz '2024-01-01 00:00+00' + make_interval(secs => (i * 7919) % 31536000) AS ts,
            ((i * 31) % 50000 / 100.0)::numeric(10, 2) AS amount
-    FROM generate_series(1, 10000000) i;
+    FROM generate_series(1::bigint, 10000000) i;
 VACUUM ANALYZE clv_bench_orders;
 
 SELECT quanyu_bench.compare('rfm_agg, 10M orders / 1M customers',

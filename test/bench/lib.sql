@@ -1,7 +1,7 @@
 -- test/bench/lib.sql: helpers for the benchmarks (loaded before every bench file).
 --
 -- quanyu_bench.compare(label, quanyu_sql, baseline_sql, runs) runs each
--- statement `runs` times (after one warm-up run each), takes the best time,
+-- statement `runs` times (after one warm-up run each when runs > 1), takes the best time,
 -- and prints "label: quanyu X ms, baseline Y ms, ratio X/Y".
 
 CREATE SCHEMA quanyu_bench;
@@ -12,7 +12,9 @@ DECLARE
 	best double precision := 'Infinity';
 	t0 timestamptz;
 BEGIN
-	EXECUTE stmt;  -- warm-up: caches, JIT, TOAST reads
+	IF runs > 1 THEN
+		EXECUTE stmt;  -- warm-up: caches, JIT, TOAST reads
+	END IF;
 	FOR i IN 1..runs LOOP
 		t0 := clock_timestamp();
 		EXECUTE stmt;
