@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include "access/detoast.h"
+#include "nodes/execnodes.h"
 #include "audience/audience.h"
 #include "audience/audience_fn.h"
 
@@ -65,6 +66,9 @@ audience_cache_get(FunctionCallInfo fcinfo)
 	AudienceCache *cache;
 
 	if (flinfo == NULL || flinfo->fn_mcxt == NULL)
+		return NULL;
+	/* A set-returning function owns fn_extra (SRF_IS_FIRSTCALL tests it). */
+	if (fcinfo->resultinfo != NULL && IsA(fcinfo->resultinfo, ReturnSetInfo))
 		return NULL;
 	if (flinfo->fn_extra == NULL)
 	{
@@ -127,8 +131,8 @@ audience_cache_fill(AudienceCacheSlot *slot, MemoryContext mcxt, Datum d,
 
 /*
  * A read-only bitmap for flat argument argno, decoded at most once per call
- * site while the argument keeps the same value.  Not for set-returning
- * functions, which own fn_extra.
+ * site while the argument keeps the same value.  Set-returning functions,
+ * and functions that keep something else in fn_extra, decode every time.
  */
 const roaring_bitmap_t *
 audience_cache_bitmap(FunctionCallInfo fcinfo, int argno)
