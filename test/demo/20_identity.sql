@@ -104,3 +104,5 @@ FROM pairs;
 SELECT true_persons AS "true persons", merged_persons AS "merged persons",
 	true_persons_in_one_id AS "true persons under one id", ids_holding_several_true_persons AS "ids over-merged"
 FROM demo.identity_quality;
+\echo '   (the till''s default 13912345678 is on no blocklist: it stays on the first card that used it, and'
+\echo '    the one-card-per-person rule refuses every later merge it would cause; see "refused" above)'
