@@ -40,6 +40,9 @@ SELECT count(*) AS junk_stored FROM identity_identifier WHERE id_type = 'device_
 SELECT * FROM identity_link($$VALUES ('member_id', 'M-B', 'phone', '13800000001'), ('member_id', 'M-B', 'openid', 'o-b')$$);
 SELECT type_a, value_a, type_b, value_b, person_a, person_b, reason FROM identity_refusal;
 SELECT identity_person('member_id', 'M-B') = identity_person('openid', 'o-b') AS rest_of_batch_applied, identity_person('member_id', 'M-B') <> identity_person('phone', '13800000001') AS refused_pair_apart;
+-- The limit also holds through a new identifier that joins both sides.
+SELECT * FROM identity_link($$VALUES ('openid', 'o-via', 'phone', '13800000001'), ('openid', 'o-via', 'member_id', 'M-C')$$);
+SELECT count(*) AS member_ids_of_person_1 FROM identity_identifier WHERE person_id = 1 AND id_type = 'member_id';
 -- User rules: block a value for one type, lower a limit.
 INSERT INTO identity_rule (id_type, blocked_values, max_per_person) VALUES ('wecom', '{test-user}', 2);
 SELECT id_type, normalizer, blocked_values, max_per_person, priority FROM identity_rules WHERE id_type IN ('wecom', 'phone', '*') ORDER BY id_type;

@@ -25,7 +25,7 @@ CREATE TABLE identity_identifier (
 	first_seen timestamptz NOT NULL,
 	last_seen timestamptz NOT NULL,
 	PRIMARY KEY (id_type, id_value)
-);
+) WITH (fillfactor = 90);	-- room for HOT updates of last_seen
 CREATE INDEX identity_identifier_person ON identity_identifier (person_id);
 COMMENT ON TABLE identity_identifier IS 'identity merge: every normalised identifier and its current person id';
 

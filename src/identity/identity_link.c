@@ -12,16 +12,15 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "tcop/pquery.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "tcop/pquery.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "identity/identity.h"
 
-#define IDENTITY_LOOKUP_CHUNK 20000
 #define IDENTITY_PROGRESS_MS 5000
 
 /* Take the transaction-level advisory lock that serialises identity changes. */
@@ -50,7 +49,7 @@ identity_progress(IdentityLink *link, bool force, const char *fmt,...)
 }
 
 /* Log at DEBUG1 how long the phase that just ended took. */
-static void
+void
 identity_phase_done(IdentityLink *link, const char *phase)
 {
 	TimestampTz now = GetCurrentTimestamp();
@@ -209,7 +208,7 @@ identity_read_batch(IdentityLink *link, const char *query)
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the identity_link query: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
 	if (portal->tupDesc == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -227,198 +226,6 @@ identity_read_batch(IdentityLink *link, const char *query)
 	PortalRunFetch(portal, FETCH_FORWARD, FETCH_ALL, &recv.pub);
 	SPI_cursor_close(portal);
 	SPI_freeplan(plan);
-}
-
-/* A text[] of the nodes' types and one of their values, for nodes[0..n). */
-static void
-identity_node_arrays(IdentityLink *link, const uint32 *nodes, int n, Datum *types, Datum *values)
-{
-	Datum	   *t = palloc(sizeof(Datum) * n);
-	Datum	   *v = palloc(sizeof(Datum) * n);
-	IdentityGraph *g = link->g;
-
-	for (int i = 0; i < n; i++)
-	{
-		IdentityRule *r = &link->rules->rules[g->type[nodes[i]]];
-
-		t[i] = PointerGetDatum(cstring_to_text_with_len(r->id_type, r->id_type_len));
-		v[i] = PointerGetDatum(cstring_to_text_with_len(IDENTITY_NODE_VALUE(g, nodes[i]), g->len[nodes[i]]));
-	}
-	*types = PointerGetDatum(construct_array(t, n, TEXTOID, -1, false, TYPALIGN_INT));
-	*values = PointerGetDatum(construct_array(v, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
-/* Find which nodes are already known, and their persons. */
-static void
-identity_lookup_existing(IdentityLink *link)
-{
-	IdentityGraph *g = link->g;
-	Oid			argtypes[3] = {TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID};
-	SPIPlanPtr	plan;
-	MemoryContext chunk_cxt;
-	uint32	   *nodes;
-
-	if (SPI_execute("SELECT 1 FROM quanyu.identity_identifier LIMIT 1", true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read identity_identifier");
-	if (SPI_processed == 0)
-	{
-		link->table_was_empty = true;
-		return;					/* first load: nothing to look up */
-	}
-	/* A generic plan: a nested loop over the primary key, whatever the chunk size. */
-	plan = SPI_prepare_cursor("SELECT u.ord, i.person_id "
-							  "FROM unnest($1, $2, $3) AS u(t, v, ord) "
-							  "JOIN quanyu.identity_identifier i "
-							  "ON i.id_type = u.t COLLATE \"C\" AND i.id_value = u.v COLLATE \"C\"",
-							  3, argtypes, CURSOR_OPT_GENERIC_PLAN);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare the identifier lookup");
-	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "identity lookup", ALLOCSET_DEFAULT_SIZES);
-	nodes = MemoryContextAllocHuge(link->cxt, sizeof(uint32) * IDENTITY_LOOKUP_CHUNK);
-	for (uint32 start = 0; start < g->nnodes;)
-	{
-		MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
-		Datum		args[3];
-		Datum	   *ords = palloc(sizeof(Datum) * IDENTITY_LOOKUP_CHUNK);
-		int			n = 0;
-
-		for (; start < g->nnodes && n < IDENTITY_LOOKUP_CHUNK; start++)
-			if (!(g->flags[start] & IDENTITY_NODE_BLOCKED))
-			{
-				ords[n] = Int32GetDatum(n);
-				nodes[n++] = start;
-			}
-		if (n > 0)
-		{
-			identity_node_arrays(link, nodes, n, &args[0], &args[1]);
-			args[2] = PointerGetDatum(construct_array(ords, n, INT4OID, 4, true, TYPALIGN_INT));
-			if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
-				elog(ERROR, "could not look up identifiers");
-			for (uint64 i = 0; i < SPI_processed; i++)
-			{
-				bool		isnull;
-				int32		ord = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-				uint32		node = nodes[ord];
-
-				g->person[node] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-				g->flags[node] |= IDENTITY_NODE_EXISTING;
-				link->any_existing = true;
-			}
-			SPI_freetuptable(SPI_tuptable);
-		}
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(chunk_cxt);
-		CHECK_FOR_INTERRUPTS();
-		identity_progress(link, false, "looked up %u of %u identifiers", start, g->nnodes);
-	}
-	MemoryContextDelete(chunk_cxt);
-	SPI_freeplan(plan);
-}
-
-/* qsort order of (person, node) pairs. */
-static int
-identity_cmp_person(const void *a, const void *b)
-{
-	const int64 *x = a;
-	const int64 *y = b;
-
-	if (x[0] != y[0])
-		return x[0] < y[0] ? -1 : 1;
-	return (x[1] > y[1]) - (x[1] < y[1]);
-}
-
-/* Load the per-type identifier counts of the existing persons at roots[]. */
-static void
-identity_load_counts(IdentityLink *link, const int64 *pairs, uint32 npairs)
-{
-	IdentityGraph *g = link->g;
-	Oid			argtypes[1] = {INT8ARRAYOID};
-	SPIPlanPtr	plan;
-
-	plan = SPI_prepare_cursor("SELECT p.id, i.id_type, count(*) "
-							  "FROM unnest($1) AS p(id) JOIN quanyu.identity_identifier i ON i.person_id = p.id "
-							  "GROUP BY 1, 2",
-							  1, argtypes, CURSOR_OPT_GENERIC_PLAN);
-	for (uint32 start = 0; start < npairs;)
-	{
-		Datum	   *ids = palloc(sizeof(Datum) * IDENTITY_LOOKUP_CHUNK);
-		Datum		arg;
-		int			n = 0;
-
-		for (; start < npairs && n < IDENTITY_LOOKUP_CHUNK; start++)
-			if (start == 0 || pairs[2 * start] != pairs[2 * (start - 1)])
-				ids[n++] = Int64GetDatum(pairs[2 * start]);
-		arg = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		if (SPI_execute_plan(plan, &arg, NULL, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not count identifiers");
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			int64		key[2] = {DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)), -1};
-			text	   *t = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
-			int			rule = identity_rules_type(link->rules, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-			int			slot = link->rules->rules[rule].limit_slot;
-			int64	   *hit;
-			uint32		lo = 0,
-						hi = npairs;
-
-			if (slot < 0 || slot >= g->nslots)
-				continue;
-			/* First pair of this person (pairs are sorted by person, node). */
-			while (lo < hi)
-			{
-				uint32		mid = (lo + hi) / 2;
-
-				if (identity_cmp_person(&pairs[2 * mid], key) < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			hit = (int64 *) &pairs[2 * lo];
-			g->counts[(Size) identity_graph_find(g, (uint32) hit[1]) * g->nslots + slot] =
-				(int32) DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
-		}
-		SPI_freetuptable(SPI_tuptable);
-		pfree(ids);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_freeplan(plan);
-}
-
-/*
- * Join the nodes of each existing person into one component (they are one
- * person already) and load that person's counts per limited type.
- */
-static void
-identity_prepare_existing(IdentityLink *link)
-{
-	IdentityGraph *g = link->g;
-	int64	   *pairs;
-	uint32		n = 0;
-
-	if (!link->any_existing)
-		return;
-	pairs = MemoryContextAllocHuge(link->cxt, sizeof(int64) * 2 * (Size) g->nnodes);
-	for (uint32 i = 0; i < g->nnodes; i++)
-		if (g->flags[i] & IDENTITY_NODE_EXISTING)
-		{
-			pairs[2 * n] = g->person[i];
-			pairs[2 * n + 1] = i;
-			n++;
-		}
-	qsort(pairs, n, sizeof(int64) * 2, identity_cmp_person);
-	for (uint32 k = 1; k < n; k++)
-		if (pairs[2 * k] == pairs[2 * (k - 1)])
-			g->parent[pairs[2 * k + 1]] = (uint32) pairs[1 + 2 * (k - 1)];
-	/* Roots are the first node of each person; its person is already set. */
-	for (uint32 k = 1; k < n; k++)
-		if (pairs[2 * k] == pairs[2 * (k - 1)])
-			g->parent[pairs[2 * k + 1]] = identity_graph_find(g, (uint32) pairs[2 * k + 1]);
-	if (g->nslots > 0)
-		identity_load_counts(link, pairs, n);
-	pfree(pairs);
 }
 
 /*
@@ -545,7 +352,7 @@ identity_assign_persons(IdentityLink *link)
 {
 	IdentityGraph *g = link->g;
 
-	if (SPI_execute("SELECT next_person_id FROM quanyu.identity_state", true, 0) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT next_person_id FROM quanyu.identity_state", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_state");
 	link->next_person = 1;
 	if (SPI_processed > 0)
@@ -610,19 +417,19 @@ identity_link(PG_FUNCTION_ARGS)
 	link->phase_start = link->last_notice;
 	SPI_connect();
 	identity_lock();
-	link->rules = identity_rules_load(cxt);
+	link->rules = identity_rules_load(cxt, false);
 	link->g = identity_graph_create(cxt);
 	identity_read_batch(link, query);
 	identity_phase_done(link, "read");
 	identity_lookup_existing(link);
+	identity_phase_done(link, "lookup");
 	identity_graph_init_union(link->g, link->rules);
 	identity_prepare_existing(link);
-	identity_phase_done(link, "lookup");
+	identity_phase_done(link, "counts of touched persons");
 	identity_union(link);
 	identity_assign_persons(link);
 	identity_phase_done(link, "union");
 	identity_write_all(link);
-	identity_phase_done(link, "write");
 	SPI_finish();
 	result = identity_link_result(fcinfo, link);
 	MemoryContextDelete(cxt);

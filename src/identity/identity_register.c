@@ -64,7 +64,7 @@ PG_FUNCTION_INFO_V1(identity_register);
 Datum
 identity_register(PG_FUNCTION_ARGS)
 {
-	IdentityRules *rules = identity_rules_cached(fcinfo);
+	IdentityRules *rules = identity_rules_cached(fcinfo, false);
 	text	   *type = PG_GETARG_TEXT_PP(0);
 	text	   *value = PG_GETARG_TEXT_PP(1);
 	int			rule = identity_rules_type(rules, VARDATA_ANY(type), VARSIZE_ANY_EXHDR(type));

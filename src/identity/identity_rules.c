@@ -87,9 +87,13 @@ identity_rule_from_row(IdentityRules *rules, IdentityRule *r, HeapTuple tup, Tup
 	MemoryContextSwitchTo(old);
 }
 
-/* Read the effective rules (identity_rules view) into memory under cxt. */
+/*
+ * Read the effective rules (identity_rules view) into memory under cxt.
+ * Writers pass read_only = false so they see rules committed while they
+ * waited for the identity lock.
+ */
 IdentityRules *
-identity_rules_load(MemoryContext cxt)
+identity_rules_load(MemoryContext cxt, bool read_only)
 {
 	IdentityRules *rules = MemoryContextAllocZero(cxt, sizeof(IdentityRules));
 
@@ -100,7 +104,7 @@ identity_rules_load(MemoryContext cxt)
 	SPI_connect();
 	if (SPI_execute("SELECT id_type, normalizer, blocked_values, blocked_pattern, "
 					"max_per_person, priority FROM quanyu.identity_rules ORDER BY id_type",
-					true, 0) != SPI_OK_SELECT)
+					read_only, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_rules");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -251,10 +255,10 @@ identity_normalize_value(IdentityRules *rules, int rule, const char *value, int 
  * one transaction inside PL/pgSQL): rule changes apply to later statements.
  */
 IdentityRules *
-identity_rules_cached(FunctionCallInfo fcinfo)
+identity_rules_cached(FunctionCallInfo fcinfo, bool read_only)
 {
 	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = identity_rules_load(fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = identity_rules_load(fcinfo->flinfo->fn_mcxt, read_only);
 	return (IdentityRules *) fcinfo->flinfo->fn_extra;
 }
 
@@ -263,7 +267,7 @@ PG_FUNCTION_INFO_V1(identity_normalize);
 Datum
 identity_normalize(PG_FUNCTION_ARGS)
 {
-	IdentityRules *rules = identity_rules_cached(fcinfo);
+	IdentityRules *rules = identity_rules_cached(fcinfo, true);
 	text	   *type = PG_GETARG_TEXT_PP(0);
 	text	   *value = PG_GETARG_TEXT_PP(1);
 	StringInfoData out;

@@ -13,6 +13,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
 #include "executor/tuptable.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -86,67 +87,57 @@ identity_value_datum(IdentityLink *link, uint32 node)
 													link->g->len[node]));
 }
 
-/*
- * Write the nodes that pass the filter in chunks: new ones are inserted,
- * known ones get their seen times widened.
- */
+/* Widen the seen times of the identifiers that were already known, in chunks. */
 static void
-identity_write_nodes(IdentityLink *link, bool existing)
+identity_write_seen(IdentityLink *link)
 {
 	IdentityGraph *g = link->g;
-	Oid			argtypes[5] = {TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	Oid			argtypes[4] = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
 	SPIPlanPtr	plan;
-	MemoryContext chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "identity write",
-													ALLOCSET_DEFAULT_SIZES);
+	MemoryContext chunk_cxt;
 	uint64		done = 0;
 
-	plan = existing ?
-		identity_prepare("UPDATE quanyu.identity_identifier i "
-						 "SET first_seen = least(i.first_seen, u.f), last_seen = greatest(i.last_seen, u.l) "
-						 "FROM unnest($1, $2, $3, $4, $5) AS u(t, v, p, f, l) "
-						 "WHERE i.id_type = u.t COLLATE \"C\" AND i.id_value = u.v COLLATE \"C\" "
-						 "AND (u.f < i.first_seen OR u.l > i.last_seen)", 5, argtypes) :
-		identity_prepare("INSERT INTO quanyu.identity_identifier "
-						 "(id_type, id_value, person_id, first_seen, last_seen) "
-						 "SELECT * FROM unnest($1, $2, $3, $4, $5)", 5, argtypes);
+	if (!link->any_existing)
+		return;
+	plan = identity_prepare("UPDATE quanyu.identity_identifier i "
+							"SET first_seen = least(i.first_seen, u.f), last_seen = greatest(i.last_seen, u.l) "
+							"FROM unnest($1, $2, $3, $4) AS u(t, v, f, l) "
+							"WHERE i.id_type = u.t COLLATE \"C\" AND i.id_value = u.v COLLATE \"C\" "
+							"AND (u.f < i.first_seen OR u.l > i.last_seen)", 4, argtypes);
+	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "identity write", ALLOCSET_DEFAULT_SIZES);
 	for (uint32 start = 0; start < g->nnodes;)
 	{
 		MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
-		Datum	   *cols[5];
-		Datum		args[5];
+		Datum	   *cols[4];
+		Datum		args[4];
 		int			n = 0;
 
-		for (int c = 0; c < 5; c++)
+		for (int c = 0; c < 4; c++)
 			cols[c] = palloc(sizeof(Datum) * IDENTITY_WRITE_CHUNK);
 		for (; start < g->nnodes && n < IDENTITY_WRITE_CHUNK; start++)
 		{
-			if ((g->flags[start] & IDENTITY_NODE_BLOCKED) ||
-				((g->flags[start] & IDENTITY_NODE_EXISTING) != 0) != existing)
+			if (!(g->flags[start] & IDENTITY_NODE_EXISTING))
 				continue;
 			cols[0][n] = identity_type_datum(link, start);
 			cols[1][n] = identity_value_datum(link, start);
-			cols[2][n] = Int64GetDatum(g->person[identity_graph_find(g, start)]);
-			cols[3][n] = TimestampTzGetDatum(g->first_seen[start]);
-			cols[4][n] = TimestampTzGetDatum(g->last_seen[start]);
+			cols[2][n] = TimestampTzGetDatum(g->first_seen[start]);
+			cols[3][n] = TimestampTzGetDatum(g->last_seen[start]);
 			n++;
 		}
 		if (n > 0)
 		{
 			args[0] = identity_text_array(cols[0], n);
 			args[1] = identity_text_array(cols[1], n);
-			args[2] = identity_int8_array(cols[2], n);
+			args[2] = identity_ts_array(cols[2], n);
 			args[3] = identity_ts_array(cols[3], n);
-			args[4] = identity_ts_array(cols[4], n);
 			identity_exec(plan, args);
 			done += n;
-			if (!existing)
-				link->identifiers_new += n;
 		}
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(chunk_cxt);
 		CHECK_FOR_INTERRUPTS();
-		identity_progress(link, false, "wrote %llu %s identifiers",
-						  (unsigned long long) done, existing ? "known" : "new");
+		identity_progress(link, false, "updated the seen times of %llu known identifiers",
+						  (unsigned long long) done);
 	}
 	MemoryContextDelete(chunk_cxt);
 	SPI_freeplan(plan);
@@ -274,24 +265,49 @@ identity_write_state(IdentityLink *link)
 
 #define IDENTITY_MULTI_INSERT 1000
 
+/* Add the index entries of freshly inserted tuples (unique checks included). */
+static void
+identity_index_insert(ResultRelInfo *rri, EState *estate, TupleTableSlot **slots, int n)
+{
+	for (int k = 0; k < n; k++)
+	{
+		List	   *recheck;
+
+#if PG_VERSION_NUM >= 160000
+		recheck = ExecInsertIndexTuples(rri, slots[k], estate, false, false, NULL, NIL, false);
+#else
+		recheck = ExecInsertIndexTuples(rri, slots[k], estate, false, false, NULL, NIL);
+#endif
+		list_free(recheck);
+		ResetPerTupleExprContext(estate);
+	}
+}
+
 /*
- * Insert the new identifiers straight into the heap, as COPY does: the
- * bulk path has no indexes to maintain and the values are valid by
- * construction (normalised, person ids in range).
+ * Insert the new identifiers with multi-row heap inserts, as COPY does.
+ * The values are valid by construction (normalised, person ids in range),
+ * so no constraint is re-checked; with_indexes adds the index entries
+ * (the unique check of the primary key included), else the caller builds
+ * the indexes afterwards.
  */
 static void
-identity_heap_insert_new(IdentityLink *link)
+identity_heap_insert_new(IdentityLink *link, bool with_indexes)
 {
 	IdentityGraph *g = link->g;
 	Oid			relid = get_relname_relid("identity_identifier", get_namespace_oid("quanyu", false));
 	Relation	rel = table_open(relid, RowExclusiveLock);
 	BulkInsertState bis = GetBulkInsertState();
 	CommandId	cid = GetCurrentCommandId(true);
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
 	TupleTableSlot *slots[IDENTITY_MULTI_INSERT];
 	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "identity insert",
 													ALLOCSET_DEFAULT_SIZES);
 	int			n = 0;
 
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	if (with_indexes)
+		ExecOpenIndices(rri, false);
 	for (int k = 0; k < IDENTITY_MULTI_INSERT; k++)
 		slots[k] = table_slot_create(rel, NULL);
 	for (uint32 i = 0; i <= g->nnodes; i++)
@@ -299,6 +315,8 @@ identity_heap_insert_new(IdentityLink *link)
 		if (n == IDENTITY_MULTI_INSERT || (i == g->nnodes && n > 0))
 		{
 			table_multi_insert(rel, slots, n, cid, 0, bis);
+			if (with_indexes)
+				identity_index_insert(rri, estate, slots, n);
 			link->identifiers_new += n;
 			for (int k = 0; k < n; k++)
 				ExecClearTuple(slots[k]);
@@ -332,6 +350,9 @@ identity_heap_insert_new(IdentityLink *link)
 	}
 	for (int k = 0; k < IDENTITY_MULTI_INSERT; k++)
 		ExecDropSingleTupleTableSlot(slots[k]);
+	if (with_indexes)
+		ExecCloseIndices(rri);
+	FreeExecutorState(estate);
 	FreeBulkInsertState(bis);
 	table_close(rel, NoLock);
 	MemoryContextDelete(batch_cxt);
@@ -367,7 +388,7 @@ identity_write_new(IdentityLink *link)
 	{
 		identity_utility("ALTER TABLE quanyu.identity_identifier DROP CONSTRAINT identity_identifier_pkey");
 		identity_utility("DROP INDEX quanyu.identity_identifier_person");
-		identity_heap_insert_new(link);
+		identity_heap_insert_new(link, false);
 		identity_progress(link, true, "building the indexes of %llu identifiers",
 						  (unsigned long long) nnew);
 		identity_utility("ALTER TABLE quanyu.identity_identifier "
@@ -375,7 +396,7 @@ identity_write_new(IdentityLink *link)
 		identity_utility("CREATE INDEX identity_identifier_person ON quanyu.identity_identifier (person_id)");
 	}
 	else
-		identity_write_nodes(link, false);
+		identity_heap_insert_new(link, true);
 }
 
 /* Every write of one identity_link call, in an order that keeps keys valid. */
@@ -383,8 +404,11 @@ void
 identity_write_all(IdentityLink *link)
 {
 	identity_write_merges(link);
-	identity_write_nodes(link, true);
+	identity_phase_done(link, "write merges");
+	identity_write_seen(link);
+	identity_phase_done(link, "write seen times");
 	identity_write_new(link);
+	identity_phase_done(link, "write new identifiers");
 	identity_write_refusals(link);
 	identity_write_state(link);
 	identity_progress(link, link->pairs_read >= 1000000,

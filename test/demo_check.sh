@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# The demo's check: run the README's first command's demo at a small scale
+# in a database of its own and assert invariants that could fail; print TAP
+# ("ok N - ...", "not ok N - ...", plan "1..N"); exit non-zero on failure.
+#
+#   bash test/demo_check.sh [--no-deps]
+#
+# With PGHOST and QY_PSQL set (as test/run_tests.sh has them after
+# qy_setup), it uses that running cluster; otherwise it sets one up with
+# test/lib.sh's qy_setup (--no-deps skips the package check).  The HTML
+# check opens the report in headless Chromium; when chromium is missing it
+# is installed with apt-get (as root or with sudo), else those tests skip.
+# DEMO_CHECK_SCALE (default 0.02 = 4,000 persons) sizes the data.
+
+# shellcheck source=test/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=test/demo/demo.sh
+source "$(dirname "${BASH_SOURCE[0]}")/demo/demo.sh"
+
+deps=yes
+[ "${1:-}" = --no-deps ] && deps=no
+if [ -z "${PGHOST:-}" ] || [ -z "${QY_PSQL:-}" ]; then
+	qy_setup "$deps" >&2
+else
+	QY_BUILD=${QY_BUILD:-$QY_REPO/.build}
+fi
+cd "$QY_REPO"
+
+db=quanyu_demo_check
+out="$QY_BUILD/demo_check"
+export SCALE=${DEMO_CHECK_SCALE:-0.02} SEED=${SEED:-42}
+n=0
+failures=0
+
+# TAP: ok/not ok with a description; the rest of the arguments is the test.
+tap() {
+	local desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		failures=$((failures + 1))
+	fi
+}
+tap_skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+# The single value of a query in the check database.
+q() { "$QY_PSQL" -X -A -t -q -v ON_ERROR_STOP=1 -d "$db" -c "$1" 2>&1; }
+# True when the query returns t.
+q_true() { [ "$(q "$1")" = t ]; }
+has_table() { q_true "SELECT to_regclass('$1') IS NOT NULL"; }
+
+echo "1..16"
+
+# 1. The demo runs.
+qy_create_db "$db" >&2
+demo_ok=yes
+demo_run "$db" "$out" >"$out.log" 2>&1 || demo_ok=no
+tap "the demo runs at scale $SCALE (log: $out.log)" [ "$demo_ok" = yes ]
+[ "$demo_ok" = yes ] || tail -20 "$out.log" | sed 's/^/# /'
+
+# 2. Determinism: the same seed gives the same data in another database.
+qy_create_db "${db}_2" >&2
+for f in 00_setup 10_generate 11_observe 12_events; do
+	"$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -v scale="$SCALE" -v seed="$SEED" -d "${db}_2" \
+		-c "SET client_min_messages = warning" -f "test/demo/$f.sql" >/dev/null 2>&1 || true
+done
+digest="SELECT md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) FROM (
+	SELECT o::text AS t FROM demo.orders o UNION ALL SELECT b::text FROM demo.obs b UNION ALL SELECT e::text FROM demo.event e) x"
+d1=$(q "$digest" || true)
+d2=$("$QY_PSQL" -X -A -t -q -d "${db}_2" -c "$digest" 2>&1 || true)
+tap "the generator is deterministic: the same seed gives identical orders, sightings and events" test -n "$d1" -a "$d1" = "$d2"
+"$QY_PSQL" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_2" >/dev/null 2>&1 || true
+
+# 3-4. Identity: one person per identifier; no identifier left on a merged-away id.
+tap "every identifier maps to exactly one person (blocked junk to none)" q_true "
+	SELECT count(*) > 0 AND count(*) = count(DISTINCT (id_type, id_value))
+		AND count(*) FILTER (WHERE person_id IS NULL AND NOT (
+			id_value LIKE '%*%' OR id_value ~ '^[0-]+\$' OR id_value IN (
+				SELECT value2 FROM demo.obs WHERE type2 = 'phone' GROUP BY 1 HAVING count(DISTINCT true_pid) > 1)
+			OR (to_regproc('quanyu.identity_normalize') IS NOT NULL AND quanyu.identity_normalize(id_type, id_value) IS NULL))) = 0
+	FROM demo.idmap"
+if q_true "SELECT to_regclass('quanyu.identity_identifier') IS NOT NULL AND (SELECT method FROM demo.identity_summary) LIKE 'quanyu%'"; then
+	tap "no identifier points to a merged-away person; raw values map to their stored identifier's person" q_true "
+		SELECT NOT EXISTS (SELECT 1 FROM quanyu.identity_identifier i JOIN quanyu.identity_merge m ON m.loser = i.person_id)
+			AND NOT EXISTS (SELECT 1 FROM demo.idmap d JOIN quanyu.identity_identifier x
+				ON x.id_type = d.id_type AND x.id_value = quanyu.identity_normalize(d.id_type, d.id_value)
+				WHERE x.person_id IS DISTINCT FROM d.person_id)"
+else
+	tap_skip "no identifier points to a merged-away person" "identity merge not installed"
+fi
+
+# 5. Tiers partition the persons each month.
+tap "the five tier audiences are disjoint every month" q_true "
+	SELECT bool_and(s = u) FROM (
+		SELECT month, sum(cardinality(members)) AS s, cardinality(audience_union_agg(members)) AS u
+		FROM demo.tier GROUP BY month) x"
+
+# 6-7. Tier flow rows and columns sum to the tier sizes of both months.
+tap "tier flow rows (with lost) sum to last month's tier sizes" q_true "
+	SELECT bool_and(coalesce(f.n, 0) = a.persons) AND count(*) = 5
+	FROM demo.r_assets a LEFT JOIN (SELECT from_tier, sum(persons) AS n FROM demo.r_flow GROUP BY 1) f ON f.from_tier = a.tier
+	WHERE a.month = (SELECT prev FROM demo.r_month)"
+tap "tier flow columns (with new) sum to this month's tier sizes" q_true "
+	SELECT bool_and(coalesce(f.n, 0) = a.persons) AND count(*) = 5
+	FROM demo.r_assets a LEFT JOIN (SELECT to_tier, sum(persons) AS n FROM demo.r_flow GROUP BY 1) f ON f.to_tier = a.tier
+	WHERE a.month = (SELECT m FROM demo.r_month)"
+
+# 8. quanyu's tier_flow agrees with the set-algebra matrix.
+if has_table demo.r_flow_qy; then
+	tap "tier_flow gives the same matrix as the set algebra" q_true "
+		SELECT NOT EXISTS (
+			(SELECT from_tier, to_tier, persons FROM demo.r_flow WHERE persons > 0 EXCEPT SELECT from_tier, to_tier, persons FROM demo.r_flow_qy)
+			UNION ALL
+			(SELECT from_tier, to_tier, persons FROM demo.r_flow_qy EXCEPT SELECT from_tier, to_tier, persons FROM demo.r_flow))"
+else
+	tap_skip "tier_flow gives the same matrix as the set algebra" "tier_flow not installed"
+fi
+
+# 9. RFM classes partition the customers.
+if has_table demo.rfm_person; then
+	tap "the RFM classes partition the customers" q_true "
+		SELECT (SELECT count(*) FROM demo.rfm_person) = (SELECT count(DISTINCT person_id) FROM demo.porder)
+			AND (SELECT count(DISTINCT person_id) FROM demo.rfm_person) = (SELECT count(*) FROM demo.rfm_person)
+			AND (SELECT count(*) FROM demo.rfm_person WHERE class IS NULL) = 0
+			AND (SELECT sum(customers) FROM demo.r_rfm) = (SELECT count(*) FROM demo.rfm_person)"
+else
+	tap_skip "the RFM classes partition the customers" "RFM not installed"
+fi
+
+# 10. CLV: a converged fit and a top decile of the right size.
+if has_table demo.clv_person; then
+	tap "BG/NBD and Gamma-Gamma fits converged; CLV top decile is a tenth of the customers" q_true "
+		SELECT (SELECT (bg).converged AND (gg).converged FROM demo.clv_fit)
+			AND (SELECT count(*) FROM demo.clv_person WHERE decile = 10) BETWEEN (SELECT count(*) FROM demo.clv_person) / 10 - 1
+				AND (SELECT count(*) FROM demo.clv_person) / 10 + 1
+			AND (SELECT min(clv) FROM demo.clv_person) >= 0"
+else
+	tap_skip "BG/NBD and Gamma-Gamma fits converged" "CLV not installed"
+fi
+
+# 11. The holdout split is disjoint and covering.
+if has_table demo.holdout; then
+	tap "the holdout split is disjoint and covers the campaign audience" q_true "
+		SELECT cardinality(audience_union_agg(members)) = (SELECT cardinality(members) FROM demo.campaign_target)
+			AND sum(cardinality(members)) = (SELECT cardinality(members) FROM demo.campaign_target)
+			AND audience_union_agg(members) = (SELECT members FROM demo.campaign_target)
+		FROM demo.holdout"
+else
+	tap_skip "the holdout split is disjoint and covers the campaign audience" "audience split not installed"
+fi
+
+# 12-13. The HTML parses (balanced tags) and has one chart per section.
+html="$out/report.html"
+tap "the HTML report is well formed (every element closed, in order)" perl -e '
+	local $/; my $s = <>; $s =~ s/<!DOCTYPE[^>]*>//i; $s =~ s/<style>.*?<\/style>//s;
+	my @st; my %void = map { $_ => 1 } qw(meta br hr img link input);
+	while ($s =~ /<(\/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*?)(\/?)>/g) {
+		my ($close, $tag, $self) = ($1, lc $2, $4);
+		next if $void{$tag} || $self;
+		if ($close) { my $top = pop @st; exit 1 unless defined $top && $top eq $tag; }
+		else { push @st, $tag; }
+	}
+	exit(@st ? 1 : 0);' "$html"
+tap "the HTML report has 11 sections, one chart in each that ran, none in skipped ones" perl -e '
+	local $/; my $s = <>; my @sec = $s =~ /(<section\b.*?<\/section>)/sg;
+	exit 1 unless @sec == 11;
+	for my $x (@sec) { my $c = () = $x =~ /<svg\b/g; my $sk = $x =~ /class="skipped"/;
+		exit 1 unless ($sk ? $c == 0 : $c == 1); }
+	exit 0;' "$html"
+
+# 14-16. Headless Chromium: no console errors, SVGs in the DOM, not blank.
+chromium_ok=yes
+if ! command -v chromium >/dev/null 2>&1; then
+	if [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null 2>&1; then
+		echo "# installing chromium (and a CJK font) with apt-get for the HTML check" >&2
+		qy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium fonts-wqy-microhei >/dev/null 2>&1 || chromium_ok=no
+	else
+		chromium_ok=no
+	fi
+fi
+command -v chromium >/dev/null 2>&1 || chromium_ok=no
+if [ "$chromium_ok" = yes ]; then
+	profile=$(mktemp -d)
+	chromium_run() {
+		timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+			--disable-component-update --disable-sync --no-first-run --user-data-dir="$profile" \
+			--hide-scrollbars --window-size=1280,4000 "$@"
+	}
+	chromium_run --enable-logging=stderr --v=0 --screenshot="$out/report.png" "file://$html" >/dev/null 2>"$out/chromium.log" || true
+	chromium_run --dump-dom "file://$html" >"$out/dom.html" 2>/dev/null || true
+	printf '<!DOCTYPE html><html><body></body></html>' >"$out/blank.html"
+	chromium_run --screenshot="$out/blank.png" "file://$out/blank.html" >/dev/null 2>&1 || true
+	rm -rf "$profile"
+	tap "Chromium renders the report without console errors" \
+		bash -c "[ -s '$out/report.png' ] && ! grep -E 'CONSOLE|Uncaught|SyntaxError' '$out/chromium.log'"
+	tap "the rendered DOM holds every SVG chart of the page" \
+		bash -c "[ \$(grep -o '<svg' '$out/dom.html' | wc -l) -ge 1 ] && [ \$(grep -o '<svg' '$out/dom.html' | wc -l) -eq \$(grep -o '<svg' '$html' | wc -l) ]"
+	tap "the screenshot is not blank (PNG over 3x a blank page's)" \
+		bash -c "[ -s '$out/blank.png' ] && [ \$(stat -c %s '$out/report.png') -gt \$((3 * \$(stat -c %s '$out/blank.png'))) ]"
+	echo "# screenshot: $out/report.png"
+else
+	tap_skip "Chromium renders the report without console errors" "chromium not available"
+	tap_skip "the rendered DOM holds every SVG chart of the page" "chromium not available"
+	tap_skip "the screenshot is not blank" "chromium not available"
+fi
+
+"$QY_PSQL" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+[ "$failures" -eq 0 ]
