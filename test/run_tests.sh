@@ -62,5 +62,20 @@ if [ -n "$tap_tests" ]; then
 	failed=$((failed + bad))
 fi
 
+# The demo at a small scale with its invariants: TAP from test/demo_check.sh.
+if [ -z "$QY_ONLY" ] || [[ demo_check == *"$QY_ONLY"* ]]; then
+	qy_say "demo check (test/demo_check.sh)"
+	QY_PSQL="$QY_PSQL" QY_BUILD="$QY_BUILD" bash test/demo_check.sh >"$QY_BUILD/demo_check.tap" 2>"$QY_BUILD/demo_check.err" || true
+	grep -E '^not ok' "$QY_BUILD/demo_check.tap" || true
+	ok=$(grep -cE '^ok [0-9]' "$QY_BUILD/demo_check.tap" || true)
+	bad=$(grep -cE '^not ok [0-9]' "$QY_BUILD/demo_check.tap" || true)
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$QY_BUILD/demo_check.tap")
+	# A check that died before its plan was done counts the missing tests as failed.
+	[ $((ok + bad)) -lt "${plan:-1}" ] && bad=$((${plan:-1} - ok))
+	[ "$bad" -gt 0 ] && qy_say "demo check output is in $QY_BUILD/demo_check.tap and .err"
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
