@@ -137,29 +137,15 @@ bgnbd_grad(const double *theta, const ClvData *d, double *grad)
 Datum
 bgnbd_fit_final(PG_FUNCTION_ARGS)
 {
-	ClvObsState *st;
-	ClvData    *d;
+	ClvData    *d = clv_fit_data(fcinfo);
 	ClvFit		fit;
 	double		start[4];
-	double		sx = 0.0,
-				sT = 0.0;
-	int64		i;
 
-	if (PG_ARGISNULL(0))
+	if (d == NULL)
 		PG_RETURN_NULL();
-	st = (ClvObsState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
-		PG_RETURN_NULL();
-	d = clv_obs_group(st);
-
 	/* Start at r = 1, a = b = 1 with alpha matching the pooled purchase rate. */
-	for (i = 0; i < d->ngroups; i++)
-	{
-		sx += d->g[i].w * d->g[i].x;
-		sT += d->g[i].w * d->g[i].T;
-	}
 	start[0] = 0.0;
-	start[1] = log(fmax(sT, 1e-6) / fmax(sx, 1.0));
+	start[1] = clv_log_pooled_age_per_purchase(d);
 	start[2] = 0.0;
 	start[3] = 0.0;
 	clv_optimize(4, start, bgnbd_ll, bgnbd_grad, d, &fit);

@@ -84,6 +84,9 @@ extern ClvObsState *clv_obs_state_get(FunctionCallInfo fcinfo, const char *fname
 extern void clv_obs_append(ClvObsState *st, double x, double tx, double T);
 extern void clv_obs_check_rfm(double x, double tx, double T);
 extern ClvData *clv_obs_group(const ClvObsState *st);
+extern ClvData *clv_fit_data(FunctionCallInfo fcinfo);
+extern double clv_log_pooled_age_per_purchase(const ClvData *d);
+extern double clv_mean_age(const ClvData *d);
 extern void clv_read_params(Datum composite, int n, double *out, const char *tname);
 extern Datum clv_fit_datum(FunctionCallInfo fcinfo, int dim, const ClvFit *fit, double n);
 extern double clv_arg_finite(FunctionCallInfo fcinfo, int argno, const char *name);

@@ -237,6 +237,51 @@ clv_obs_group(const ClvObsState *st)
 	return d;
 }
 
+/*
+ * The grouped observations of a fit aggregate's state in argument 0, or
+ * NULL when there were none (the fit then returns NULL).
+ */
+ClvData *
+clv_fit_data(FunctionCallInfo fcinfo)
+{
+	ClvObsState *st;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	st = (ClvObsState *) PG_GETARG_POINTER(0);
+	if (st->n == 0)
+		return NULL;
+	return clv_obs_group(st);
+}
+
+/* log(total age / total repeat purchases): a starting point for a rate scale. */
+double
+clv_log_pooled_age_per_purchase(const ClvData *d)
+{
+	double		sx = 0.0,
+				sT = 0.0;
+	int64		i;
+
+	for (i = 0; i < d->ngroups; i++)
+	{
+		sx += d->g[i].w * d->g[i].x;
+		sT += d->g[i].w * d->g[i].T;
+	}
+	return log(fmax(sT, 1e-6) / fmax(sx, 1.0));
+}
+
+/* Mean customer age T over the observations. */
+double
+clv_mean_age(const ClvData *d)
+{
+	double		sT = 0.0;
+	int64		i;
+
+	for (i = 0; i < d->ngroups; i++)
+		sT += d->g[i].w * d->g[i].T;
+	return sT / d->n;
+}
+
 /* The first n float8 fields of a parameter composite (e.g. bgnbd_params). */
 void
 clv_read_params(Datum composite, int n, double *out, const char *tname)

@@ -84,19 +84,14 @@ gammagamma_ll(const double *theta, const ClvData *d)
 Datum
 gammagamma_fit_final(PG_FUNCTION_ARGS)
 {
-	ClvObsState *st;
-	ClvData    *d;
+	ClvData    *d = clv_fit_data(fcinfo);
 	ClvFit		fit;
 	double		start[3];
 	double		sm = 0.0;
 	int64		i;
 
-	if (PG_ARGISNULL(0))
+	if (d == NULL)
 		PG_RETURN_NULL();
-	st = (ClvObsState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
-		PG_RETURN_NULL();
-	d = clv_obs_group(st);
 	for (i = 0; i < d->ngroups; i++)
 		sm += d->g[i].w * d->g[i].tx;
 	/* p = q = 1 and v at the mean spend, so v starts in the data's currency scale. */

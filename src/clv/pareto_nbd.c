@@ -98,30 +98,17 @@ pareto_ll(const double *theta, const ClvData *d)
 Datum
 pareto_nbd_fit_final(PG_FUNCTION_ARGS)
 {
-	ClvObsState *st;
-	ClvData    *d;
+	ClvData    *d = clv_fit_data(fcinfo);
 	ClvFit		fit;
 	double		start[4];
-	double		sx = 0.0,
-				sT = 0.0;
-	int64		i;
 
-	if (PG_ARGISNULL(0))
+	if (d == NULL)
 		PG_RETURN_NULL();
-	st = (ClvObsState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
-		PG_RETURN_NULL();
-	d = clv_obs_group(st);
-	for (i = 0; i < d->ngroups; i++)
-	{
-		sx += d->g[i].w * d->g[i].x;
-		sT += d->g[i].w * d->g[i].T;
-	}
 	/* r = s = 1, alpha from the pooled purchase rate, beta from the mean age. */
 	start[0] = 0.0;
-	start[1] = log(fmax(sT, 1e-6) / fmax(sx, 1.0));
+	start[1] = clv_log_pooled_age_per_purchase(d);
 	start[2] = 0.0;
-	start[3] = log(fmax(sT / d->n, 1e-6));
+	start[3] = log(fmax(clv_mean_age(d), 1e-6));
 	clv_optimize(4, start, pareto_ll, NULL, d, &fit);
 	PG_RETURN_DATUM(clv_fit_datum(fcinfo, 4, &fit, d->n));
 }
