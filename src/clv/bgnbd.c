@@ -152,20 +152,6 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(clv_fit_datum(fcinfo, 4, &fit, d->n));
 }
 
-/* Horizon argument: finite and not negative. */
-static double
-horizon_arg(FunctionCallInfo fcinfo, int argno)
-{
-	double		t = clv_arg_finite(fcinfo, argno, "t");
-
-	if (t < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("t must not be negative, got %g", t),
-				 errdetail("t is the length of the prediction horizon.")));
-	return t;
-}
-
 /*
  * Expected purchases in (0, t] of a just-acquired customer, eq. (7):
  * (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))].
@@ -252,7 +238,7 @@ Datum
 bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {
 	double		p[4];
-	double		t = horizon_arg(fcinfo, 1);
+	double		t = clv_arg_horizon(fcinfo, 1);
 	double		x = clv_arg_finite(fcinfo, 2, "frequency");
 	double		tx = clv_arg_finite(fcinfo, 3, "recency");
 	double		T = clv_arg_finite(fcinfo, 4, "T");
@@ -267,7 +253,7 @@ Datum
 bgnbd_expected_purchases_new(PG_FUNCTION_ARGS)
 {
 	double		p[4];
-	double		t = horizon_arg(fcinfo, 1);
+	double		t = clv_arg_horizon(fcinfo, 1);
 
 	clv_read_params(PG_GETARG_DATUM(0), 4, p, "bgnbd_params");
 	PG_RETURN_FLOAT8(bgnbd_new_purchases(p, t));

@@ -87,6 +87,7 @@ extern ClvData *clv_obs_group(const ClvObsState *st);
 extern ClvData *clv_fit_data(FunctionCallInfo fcinfo);
 extern double clv_log_pooled_age_per_purchase(const ClvData *d);
 extern double clv_mean_age(const ClvData *d);
+extern double clv_arg_horizon(FunctionCallInfo fcinfo, int argno);
 extern void clv_read_params(Datum composite, int n, double *out, const char *tname);
 extern Datum clv_fit_datum(FunctionCallInfo fcinfo, int dim, const ClvFit *fit, double n);
 extern double clv_arg_finite(FunctionCallInfo fcinfo, int argno, const char *name);

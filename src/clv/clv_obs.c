@@ -270,6 +270,20 @@ clv_log_pooled_age_per_purchase(const ClvData *d)
 	return log(fmax(sT, 1e-6) / fmax(sx, 1.0));
 }
 
+/* A prediction horizon argument: finite and not negative. */
+double
+clv_arg_horizon(FunctionCallInfo fcinfo, int argno)
+{
+	double		t = clv_arg_finite(fcinfo, argno, "t");
+
+	if (t < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("t must not be negative, got %g", t),
+				 errdetail("t is the length of the prediction horizon.")));
+	return t;
+}
+
 /* Mean customer age T over the observations. */
 double
 clv_mean_age(const ClvData *d)

@@ -160,26 +160,12 @@ clv_pareto_conditional(const double *p, double t, double x, double tx, double T)
 		pareto_alive(p, x, tx, T);
 }
 
-/* Horizon argument: finite and not negative. */
-static double
-horizon_arg(FunctionCallInfo fcinfo, int argno)
-{
-	double		t = clv_arg_finite(fcinfo, argno, "t");
-
-	if (t < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("t must not be negative, got %g", t),
-				 errdetail("t is the length of the prediction horizon.")));
-	return t;
-}
-
 /* pareto_nbd_expected_purchases(params, t, frequency, recency, T) */
 Datum
 pareto_nbd_expected_purchases(PG_FUNCTION_ARGS)
 {
 	double		p[4];
-	double		t = horizon_arg(fcinfo, 1);
+	double		t = clv_arg_horizon(fcinfo, 1);
 	double		x = clv_arg_finite(fcinfo, 2, "frequency");
 	double		tx = clv_arg_finite(fcinfo, 3, "recency");
 	double		T = clv_arg_finite(fcinfo, 4, "T");
@@ -197,7 +183,7 @@ Datum
 pareto_nbd_expected_purchases_new(PG_FUNCTION_ARGS)
 {
 	double		p[4];
-	double		t = horizon_arg(fcinfo, 1);
+	double		t = clv_arg_horizon(fcinfo, 1);
 
 	clv_read_params(PG_GETARG_DATUM(0), 4, p, "pareto_nbd_params");
 	if (t == 0)
