@@ -80,6 +80,9 @@ SELECT * FROM identity_link($$SELECT 'phone', '1', NULL, NULL, '2024-01-01'::dat
 SELECT * FROM identity_link('not sql');
 SELECT * FROM identity_link('CREATE TABLE identity_nope (a int)');
 SELECT * FROM identity_link($$SELECT 'phone', (1 / (i - 500))::text, NULL, NULL FROM generate_series(1, 1000) i$$);
+INSERT INTO identity_rule (id_type, blocked_pattern) VALUES ('bad_rule', '(unclosed');
+SELECT * FROM identity_link($$VALUES ('bad_rule', 'x', 'phone', '13300000001')$$);
+DELETE FROM identity_rule;
 SELECT count(*) AS after FROM identity_identifier;
 -- Person ids end at 4294967295.
 UPDATE identity_state SET next_person_id = 4294967295;

@@ -18,6 +18,8 @@
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "regex/regex.h"
 
 /* Advisory lock (two int4 keys) that serialises every change of the graph. */
 #define IDENTITY_LOCK_KEY1 1364283737	/* "QYID" */
@@ -40,6 +42,7 @@ typedef struct IdentityRule
 	int			nblocked;
 	char	  **blocked;		/* lower-case blocked values */
 	text	   *pattern;		/* blocked pattern (case-insensitive), or NULL */
+	regex_t    *re;				/* pattern compiled on first use, or NULL */
 	int			max_per_person; /* 0 = no limit */
 	int			priority;
 	int			limit_slot;		/* index among limited types, or -1 */
@@ -55,6 +58,8 @@ typedef struct IdentityRules
 	int			deflt;			/* index of the '*' rule */
 	int			nlimited;
 	int			last;			/* last type looked up (rows repeat types) */
+	pg_wchar   *wbuf;			/* value as wide chars, for the regex */
+	int			wbuf_cap;
 } IdentityRules;
 
 /* identity_rules.c */

@@ -7,6 +7,7 @@
 #include "catalog/pg_collation_d.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "regex/regex.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -154,6 +155,7 @@ identity_rules_type(IdentityRules *rules, const char *id_type, int len)
 	/* Only the '*' row's limits and normaliser carry over; its junk list is checked anyway. */
 	rules->rules[k].nblocked = 0;
 	rules->rules[k].pattern = NULL;
+	rules->rules[k].re = NULL;
 	if (rules->rules[k].max_per_person > 0)
 		rules->rules[k].limit_slot = rules->nlimited++;
 	return rules->last = k;
@@ -188,33 +190,90 @@ identity_normalize_phone(const char *value, int len, StringInfo out)
 	out->data[out->len] = '\0';
 }
 
+/* Free a compiled pattern (its internals are malloc'd) when the rules go. */
+static void
+identity_regex_free(void *arg)
+{
+	pg_regfree((regex_t *) arg);
+}
+
+/*
+ * Compile a rule's pattern once for the life of the rules.  Compiling our
+ * own copy (not RE_compile_and_cache) skips a cache search and a text copy
+ * per value, which matters at ten million values.
+ */
+static regex_t *
+identity_regex_compile(IdentityRules *rules, IdentityRule *r)
+{
+	int			plen = VARSIZE_ANY_EXHDR(r->pattern);
+	pg_wchar   *wpat = palloc((plen + 1) * sizeof(pg_wchar));
+	int			wlen = pg_mb2wchar_with_len(VARDATA_ANY(r->pattern), wpat, plen);
+	regex_t    *re = MemoryContextAlloc(rules->cxt, sizeof(regex_t));
+	MemoryContextCallback *cb = MemoryContextAlloc(rules->cxt, sizeof(MemoryContextCallback));
+	int			rc = pg_regcomp(re, wpat, wlen, REG_ADVANCED | REG_ICASE, C_COLLATION_OID);
+
+	pfree(wpat);
+	if (rc != REG_OKAY)
+	{
+		char		msg[128];
+
+		pg_regerror(rc, re, msg, sizeof(msg));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
+				 errmsg("invalid blocked_pattern for identifier type \"%s\": %s", r->id_type, msg),
+				 errhint("Fix the pattern in quanyu.identity_rule.")));
+	}
+	cb->func = identity_regex_free;
+	cb->arg = re;
+	MemoryContextRegisterResetCallback(rules->cxt, cb);
+	return re;
+}
+
+/* Does a value match a rule's pattern? */
+static bool
+identity_regex_match(IdentityRules *rules, IdentityRule *r, const char *value, int len)
+{
+	int			wlen;
+	int			rc;
+
+	if (r->re == NULL)
+		r->re = identity_regex_compile(rules, r);
+	if (rules->wbuf_cap < len + 1)
+	{
+		rules->wbuf_cap = Max(len + 1, 256);
+		rules->wbuf = rules->wbuf ? repalloc(rules->wbuf, rules->wbuf_cap * sizeof(pg_wchar)) :
+			MemoryContextAlloc(rules->cxt, rules->wbuf_cap * sizeof(pg_wchar));
+	}
+	wlen = pg_mb2wchar_with_len(value, rules->wbuf, len);
+	rc = pg_regexec(r->re, rules->wbuf, wlen, 0, NULL, 0, NULL, 0);
+	if (rc != REG_OKAY && rc != REG_NOMATCH)
+	{
+		char		msg[128];
+
+		pg_regerror(rc, r->re, msg, sizeof(msg));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
+				 errmsg("blocked_pattern of identifier type \"%s\" failed: %s", r->id_type, msg)));
+	}
+	return rc == REG_OKAY;
+}
+
 /* Does the value (already normalised) match one rule's junk list or pattern? */
 static bool
-identity_rule_blocks(const IdentityRule *r, const char *value, int len)
+identity_rule_blocks(IdentityRules *rules, IdentityRule *r, const char *value, int len)
 {
 	for (int i = 0; i < r->nblocked; i++)
 		if (pg_strncasecmp(r->blocked[i], value, len) == 0 && r->blocked[i][len] == '\0')
 			return true;
-	if (r->pattern != NULL)
-	{
-		text	   *t = cstring_to_text_with_len(value, len);
-		bool		match;
-
-		match = DatumGetBool(DirectFunctionCall2Coll(texticregexeq, C_COLLATION_OID,
-													 PointerGetDatum(t),
-													 PointerGetDatum(r->pattern)));
-		pfree(t);
-		return match;
-	}
-	return false;
+	return r->pattern != NULL && identity_regex_match(rules, r, value, len);
 }
 
 /* Is a normalised value blocked by its type's rule or by the '*' rule? */
 bool
 identity_value_blocked(IdentityRules *rules, int rule, const char *value, int len)
 {
-	return identity_rule_blocks(&rules->rules[rule], value, len) ||
-		(rule != rules->deflt && identity_rule_blocks(&rules->rules[rules->deflt], value, len));
+	return identity_rule_blocks(rules, &rules->rules[rule], value, len) ||
+		(rule != rules->deflt && identity_rule_blocks(rules, &rules->rules[rules->deflt], value, len));
 }
 
 /* Normalise a value by its type's rule into out (reset first). */
