@@ -50,7 +50,8 @@ qy_server_user() {
 }
 
 qy_run_as_server_user() {
-	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+	# From /, which the server user can always enter (our cwd may be private).
+	if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # Choose the build directory: .build in the repo when the server user can
