@@ -239,12 +239,12 @@ bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {
 	double		p[4];
 	double		t = clv_arg_horizon(fcinfo, 1);
-	double		x = clv_arg_finite(fcinfo, 2, "frequency");
-	double		tx = clv_arg_finite(fcinfo, 3, "recency");
-	double		T = clv_arg_finite(fcinfo, 4, "T");
+	double		x,
+				tx,
+				T;
 
 	clv_read_params(PG_GETARG_DATUM(0), 4, p, "bgnbd_params");
-	clv_check_customer(x, tx, T);
+	clv_arg_customer(fcinfo, 2, &x, &tx, &T);
 	PG_RETURN_FLOAT8(bgnbd_conditional_purchases(p, t, x, tx, T));
 }
 
@@ -264,11 +264,11 @@ Datum
 bgnbd_p_alive(PG_FUNCTION_ARGS)
 {
 	double		p[4];
-	double		x = clv_arg_finite(fcinfo, 1, "frequency");
-	double		tx = clv_arg_finite(fcinfo, 2, "recency");
-	double		T = clv_arg_finite(fcinfo, 3, "T");
+	double		x,
+				tx,
+				T;
 
 	clv_read_params(PG_GETARG_DATUM(0), 4, p, "bgnbd_params");
-	clv_check_customer(x, tx, T);
+	clv_arg_customer(fcinfo, 1, &x, &tx, &T);
 	PG_RETURN_FLOAT8(bgnbd_alive(p, x, tx, T));
 }

@@ -92,5 +92,6 @@ extern void clv_read_params(Datum composite, int n, double *out, const char *tna
 extern Datum clv_fit_datum(FunctionCallInfo fcinfo, int dim, const ClvFit *fit, double n);
 extern double clv_arg_finite(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void clv_check_customer(double x, double tx, double T);
+extern void clv_arg_customer(FunctionCallInfo fcinfo, int argno, double *x, double *tx, double *T);
 
 #endif							/* QUANYU_CLV_H */

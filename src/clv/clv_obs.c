@@ -98,6 +98,16 @@ clv_check_customer(double x, double tx, double T)
 				 errdetail("A customer first seen at the calibration end has no repeat purchases.")));
 }
 
+/* Arguments argno.. argno+2 as a checked customer (frequency, recency, T). */
+void
+clv_arg_customer(FunctionCallInfo fcinfo, int argno, double *x, double *tx, double *T)
+{
+	*x = clv_arg_finite(fcinfo, argno, "frequency");
+	*tx = clv_arg_finite(fcinfo, argno + 1, "recency");
+	*T = clv_arg_finite(fcinfo, argno + 2, "T");
+	clv_check_customer(*x, *tx, *T);
+}
+
 /* Transition of bgnbd_fit and pareto_nbd_fit: one customer (frequency, recency, T). */
 Datum
 clv_fit_trans(PG_FUNCTION_ARGS)
@@ -109,10 +119,7 @@ clv_fit_trans(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(st);
-	x = clv_arg_finite(fcinfo, 1, "frequency");
-	tx = clv_arg_finite(fcinfo, 2, "recency");
-	T = clv_arg_finite(fcinfo, 3, "T");
-	clv_check_customer(x, tx, T);
+	clv_arg_customer(fcinfo, 1, &x, &tx, &T);
 	clv_obs_append(st, x, tx, T);
 	PG_RETURN_POINTER(st);
 }

@@ -166,12 +166,12 @@ pareto_nbd_expected_purchases(PG_FUNCTION_ARGS)
 {
 	double		p[4];
 	double		t = clv_arg_horizon(fcinfo, 1);
-	double		x = clv_arg_finite(fcinfo, 2, "frequency");
-	double		tx = clv_arg_finite(fcinfo, 3, "recency");
-	double		T = clv_arg_finite(fcinfo, 4, "T");
+	double		x,
+				tx,
+				T;
 
 	clv_read_params(PG_GETARG_DATUM(0), 4, p, "pareto_nbd_params");
-	clv_check_customer(x, tx, T);
+	clv_arg_customer(fcinfo, 2, &x, &tx, &T);
 	PG_RETURN_FLOAT8(clv_pareto_conditional(p, t, x, tx, T));
 }
 
@@ -196,11 +196,11 @@ Datum
 pareto_nbd_p_alive(PG_FUNCTION_ARGS)
 {
 	double		p[4];
-	double		x = clv_arg_finite(fcinfo, 1, "frequency");
-	double		tx = clv_arg_finite(fcinfo, 2, "recency");
-	double		T = clv_arg_finite(fcinfo, 3, "T");
+	double		x,
+				tx,
+				T;
 
 	clv_read_params(PG_GETARG_DATUM(0), 4, p, "pareto_nbd_params");
-	clv_check_customer(x, tx, T);
+	clv_arg_customer(fcinfo, 1, &x, &tx, &T);
 	PG_RETURN_FLOAT8(pareto_alive(p, x, tx, T));
 }
