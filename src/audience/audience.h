@@ -91,6 +91,10 @@ extern const AudienceFlat *audience_datum_header(Datum d, AudienceFlat *copy);
 extern uint64 audience_datum_cardinality(Datum d);
 extern void audience_check_alloc(const void *ptr);
 
+/* audience_agg.c: the state of audience-valued aggregates */
+extern MemoryContext audience_agg_context(FunctionCallInfo fcinfo);
+extern AudienceExpanded *audience_agg_state(FunctionCallInfo fcinfo);
+
 /* audience_io.c */
 extern void audience_define_gucs(void);
 extern Datum audience_send(PG_FUNCTION_ARGS);

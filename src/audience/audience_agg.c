@@ -14,21 +14,30 @@
 #include "audience/audience.h"
 #include "common/person_id.h"
 
-/*
- * The transition state in argument 0, ready to change in place: our own
- * read-write object under the aggregate context, or else a new copy there
- * (a new empty audience when the state is still NULL).
- */
-static AudienceExpanded *
-audience_agg_state(FunctionCallInfo fcinfo)
+/* The aggregate's memory context; an error outside an aggregate. */
+MemoryContext
+audience_agg_context(FunctionCallInfo fcinfo)
 {
 	MemoryContext aggcontext;
-	Datum		d;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("audience aggregate transition function called outside an aggregate")));
+	return aggcontext;
+}
+
+/*
+ * The transition state in argument 0, ready to change in place: our own
+ * read-write object under the aggregate context, or else a new copy there
+ * (a new empty audience when the state is still NULL).
+ */
+AudienceExpanded *
+audience_agg_state(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext = audience_agg_context(fcinfo);
+	Datum		d;
+
 	if (PG_ARGISNULL(0))
 		return audience_expanded_new(aggcontext);
 	d = PG_GETARG_DATUM(0);
@@ -127,13 +136,7 @@ audience_intersect_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 	{
 		/* The first input is the whole intersection so far. */
-		MemoryContext aggcontext;
-
-		if (!AggCheckCallContext(fcinfo, &aggcontext))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("audience aggregate transition function called outside an aggregate")));
-		ea = audience_expand(PG_GETARG_DATUM(1), aggcontext);
+		ea = audience_expand(PG_GETARG_DATUM(1), audience_agg_context(fcinfo));
 		PG_RETURN_AGG_STATE(ea);
 	}
 	ea = audience_agg_state(fcinfo);

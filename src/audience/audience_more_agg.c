@@ -13,25 +13,6 @@
 
 #include "audience/audience.h"
 
-/*
- * The xor state in argument 0, ready to change in place: our own read-write
- * object under the aggregate context, or else a copy made there.
- */
-static AudienceExpanded *
-audience_xor_state(FunctionCallInfo fcinfo, MemoryContext aggcontext)
-{
-	Datum		d = PG_GETARG_DATUM(0);
-
-	if (DatumIsReadWriteExpandedObject(d, false, -1))
-	{
-		AudienceExpanded *ea = audience_datum_expanded(d);
-
-		if (MemoryContextGetParent(ea->hdr.eoh_context) == aggcontext)
-			return ea;
-	}
-	return audience_expand(d, aggcontext);
-}
-
 PG_FUNCTION_INFO_V1(audience_xor_trans);
 /*
  * audience_xor_agg(audience): XOR each input into the state; the persons in
@@ -40,13 +21,9 @@ PG_FUNCTION_INFO_V1(audience_xor_trans);
 Datum
 audience_xor_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
+	MemoryContext aggcontext = audience_agg_context(fcinfo);
 	AudienceExpanded *ea;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("audience aggregate transition function called outside an aggregate")));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -57,7 +34,7 @@ audience_xor_trans(PG_FUNCTION_ARGS)
 		ea = audience_expand(PG_GETARG_DATUM(1), aggcontext);
 	else
 	{
-		ea = audience_xor_state(fcinfo, aggcontext);
+		ea = audience_agg_state(fcinfo);
 		roaring_bitmap_xor_inplace(audience_expanded_bitmap(ea),
 								   audience_datum_bitmap(PG_GETARG_DATUM(1)));
 		audience_expanded_changed(ea);
