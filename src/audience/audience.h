@@ -62,6 +62,10 @@ typedef struct AudienceExpanded
 	uint32	   *pending_scratch;	/* room to radix-sort the batch */
 	int			npending;
 	int			pending_cap;
+	AudienceFlat **inputs;		/* stored audiences waiting to be OR-ed in */
+	int			ninputs;
+	Size		inputs_bytes;
+	MemoryContext inputs_cxt;	/* holds the inputs; reset once they are in */
 	bool		lazy;			/* bitmap holds unrepaired lazy-OR results */
 	Size		flat_size;		/* cached flat size; 0 when unknown */
 } AudienceExpanded;
@@ -73,7 +77,8 @@ extern void audience_expanded_set_bitmap(AudienceExpanded *ea, roaring_bitmap_t 
 extern roaring_bitmap_t *audience_expanded_bitmap(AudienceExpanded *ea);
 extern void audience_expanded_changed(AudienceExpanded *ea);
 extern void audience_expanded_add_ids(AudienceExpanded *ea, const uint32 *ids, int n);
-extern void audience_expanded_add_id(AudienceExpanded *ea, uint32 id);
+extern void audience_expanded_make_room(AudienceExpanded *ea);
+extern void audience_expanded_union(AudienceExpanded *ea, Datum input);
 extern bool audience_datum_is_expanded(Datum d);
 extern AudienceExpanded *audience_datum_expanded(Datum d);
 extern const roaring_bitmap_t *audience_datum_bitmap(Datum d);
@@ -91,6 +96,10 @@ extern const AudienceFlat *audience_datum_header(Datum d, AudienceFlat *copy);
 extern uint64 audience_datum_cardinality(Datum d);
 extern void audience_check_alloc(const void *ptr);
 
+/* audience_merge.c: batched, container-at-a-time changes (bitmap left lazy) */
+extern void audience_merge_ids(roaring_bitmap_t *bitmap, const uint32 *ids, uint32 *scratch, int n);
+extern void audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n);
+
 /* audience_agg.c: the state of audience-valued aggregates */
 extern MemoryContext audience_agg_context(FunctionCallInfo fcinfo);
 extern AudienceExpanded *audience_agg_state(FunctionCallInfo fcinfo);
@@ -98,6 +107,16 @@ extern AudienceExpanded *audience_agg_state(FunctionCallInfo fcinfo);
 /* audience_io.c */
 extern void audience_define_gucs(void);
 extern Datum audience_send(PG_FUNCTION_ARGS);
+
+/* Queue one id; queued ids are added to the bitmap in batches. */
+static inline void
+audience_expanded_add_id(AudienceExpanded *ea, uint32 id)
+{
+	if (unlikely(ea->npending >= ea->pending_cap))
+		audience_expanded_make_room(ea);
+	ea->pending[ea->npending++] = id;
+	ea->flat_size = 0;
+}
 
 /* Return a new set built in an expanded object. */
 #define PG_RETURN_AUDIENCE(ea) PG_RETURN_DATUM(EOHPGetRWDatum(&(ea)->hdr))

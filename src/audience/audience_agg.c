@@ -45,7 +45,7 @@ audience_agg_state(FunctionCallInfo fcinfo)
 	{
 		AudienceExpanded *ea = audience_datum_expanded(d);
 
-		if (MemoryContextGetParent(ea->hdr.eoh_context) == aggcontext)
+		if (ea->hdr.eoh_context->parent == aggcontext)
 			return ea;
 	}
 	return audience_expand(d, aggcontext);
@@ -78,22 +78,6 @@ audience_agg_trans_int4(PG_FUNCTION_ARGS)
 	PG_RETURN_AGG_STATE(ea);
 }
 
-/*
- * OR an audience into the state.  Lazy unions skip cardinality upkeep of
- * bitset containers; the state is repaired once when it is next read.
- */
-static void
-audience_agg_or_into(AudienceExpanded *state, Datum input)
-{
-	const roaring_bitmap_t *other = audience_datum_bitmap(input);
-
-	if (state->npending > 0)
-		(void) audience_expanded_bitmap(state);
-	roaring_bitmap_lazy_or_inplace(state->bitmap, other, true);
-	state->lazy = true;
-	audience_expanded_changed(state);
-}
-
 PG_FUNCTION_INFO_V1(audience_union_trans);
 /* audience_union_agg(audience): OR each input into the state */
 Datum
@@ -108,7 +92,7 @@ audience_union_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	ea = audience_agg_state(fcinfo);
-	audience_agg_or_into(ea, PG_GETARG_DATUM(1));
+	audience_expanded_union(ea, PG_GETARG_DATUM(1));
 	PG_RETURN_AGG_STATE(ea);
 }
 

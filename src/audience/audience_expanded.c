@@ -12,18 +12,26 @@
 
 #include "audience/audience.h"
 #include "audience/audience_fn.h"
+#include "access/detoast.h"
 #include "utils/memutils.h"
 
 /*
  * Ids are queued and added in batches.  A batch grows with the state (small
- * groups stay small) up to PENDING_MAX ids, and batches of at least
- * PENDING_SORT_MIN ids are radix-sorted first: CRoaring then finds each
- * container once per run of ids instead of once per id, which measured
- * about 1.5x faster than unsorted batches for random ids.
+ * groups stay small) up to PENDING_MAX ids.  Batches of at least
+ * PENDING_MERGE_MIN ids are merged into the bitmap a container at a time
+ * (audience_merge.c); smaller ones go through roaring_bitmap_add_many.
+ *
+ * Stored audiences OR-ed into a union state are queued too, when they are
+ * large enough for it to matter, and merged INPUTS_MAX at a time or once
+ * INPUTS_MAX_BYTES are queued: each container of the state is then read and
+ * written once per batch instead of once per input.
  */
 #define PENDING_INITIAL 256
 #define PENDING_MAX 65536
-#define PENDING_SORT_MIN 1024
+#define PENDING_MERGE_MIN 1024
+#define INPUT_QUEUE_MIN_BYTES 8192
+#define INPUTS_MAX 64
+#define INPUTS_MAX_BYTES (32 * 1024 * 1024)
 
 static Size audience_get_flat_size(ExpandedObjectHeader *eohptr);
 static void audience_flatten_into(ExpandedObjectHeader *eohptr,
@@ -93,50 +101,48 @@ audience_expanded_changed(AudienceExpanded *ea)
 	ea->flat_size = 0;
 }
 
-/* Sort ids in place: LSD radix sort, 8 bits a pass, skipping uniform bytes. */
+/* Merge the queued stored audiences into the bitmap and free them. */
 static void
-sort_ids(uint32 *ids, uint32 *scratch, int n)
+audience_expanded_merge_inputs(AudienceExpanded *ea)
 {
-	uint32	   *src = ids;
-	uint32	   *dst = scratch;
-	int			shift;
+	int			n = ea->ninputs;
+	MemoryContext old;
 
-	for (shift = 0; shift < 32; shift += 8)
-	{
-		int			count[257] = {0};
-		int			i;
-
-		for (i = 0; i < n; i++)
-			count[((src[i] >> shift) & 0xFF) + 1]++;
-		if (count[((src[0] >> shift) & 0xFF) + 1] == n)
-			continue;			/* every id has the same byte here */
-		for (i = 0; i < 256; i++)
-			count[i + 1] += count[i];
-		for (i = 0; i < n; i++)
-			dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
-		src = dst;
-		dst = (src == ids) ? scratch : ids;
-	}
-	if (src != ids)
-		memcpy(ids, src, n * sizeof(uint32));
+	/* Forget the queue first: after an error it must not be merged again. */
+	ea->ninputs = 0;
+	ea->inputs_bytes = 0;
+	old = MemoryContextSwitchTo(ea->inputs_cxt);
+	audience_merge_flats(ea->bitmap, ea->inputs, n);
+	MemoryContextSwitchTo(old);
+	ea->lazy = true;
+	MemoryContextReset(ea->inputs_cxt);
+	ea->inputs = NULL;
 }
 
-/* Add the pending ids in one batch and repair lazy unions. */
+/* Add the pending ids to the bitmap (which may be left lazy). */
+static void
+audience_expanded_add_pending(AudienceExpanded *ea)
+{
+	if (ea->npending >= PENDING_MERGE_MIN)
+	{
+		if (ea->pending_scratch == NULL)
+			ea->pending_scratch = MemoryContextAlloc(ea->hdr.eoh_context,
+													 PENDING_MAX * sizeof(uint32));
+		audience_merge_ids(ea->bitmap, ea->pending, ea->pending_scratch, ea->npending);
+		ea->lazy = true;
+	}
+	else if (ea->npending > 0)
+		roaring_bitmap_add_many(ea->bitmap, ea->npending, ea->pending);
+	ea->npending = 0;
+}
+
+/* Add the pending ids, merge the pending inputs, and repair lazy unions. */
 static void
 audience_expanded_settle(AudienceExpanded *ea)
 {
-	if (ea->npending > 0)
-	{
-		if (ea->npending >= PENDING_SORT_MIN)
-		{
-			if (ea->pending_scratch == NULL)
-				ea->pending_scratch = MemoryContextAlloc(ea->hdr.eoh_context,
-														 PENDING_MAX * sizeof(uint32));
-			sort_ids(ea->pending, ea->pending_scratch, ea->npending);
-		}
-		roaring_bitmap_add_many(ea->bitmap, ea->npending, ea->pending);
-		ea->npending = 0;
-	}
+	audience_expanded_add_pending(ea);
+	if (ea->ninputs > 0)
+		audience_expanded_merge_inputs(ea);
 	if (ea->lazy)
 	{
 		roaring_bitmap_repair_after_lazy(ea->bitmap);
@@ -152,26 +158,57 @@ audience_expanded_bitmap(AudienceExpanded *ea)
 	return ea->bitmap;
 }
 
-/* Queue one id; ids are added to the bitmap in batches. */
+/*
+ * Make room in the queue of pending ids (audience_expanded_add_id() in
+ * audience.h queues them): a longer queue, or a full one added to the bitmap.
+ */
 void
-audience_expanded_add_id(AudienceExpanded *ea, uint32 id)
+audience_expanded_make_room(AudienceExpanded *ea)
 {
-	if (unlikely(ea->npending >= ea->pending_cap))
+	if (ea->pending_cap < PENDING_MAX)
 	{
-		if (ea->pending_cap < PENDING_MAX)
-		{
-			int			cap = ea->pending_cap == 0 ? PENDING_INITIAL : ea->pending_cap * 2;
+		int			cap = ea->pending_cap == 0 ? PENDING_INITIAL : ea->pending_cap * 2;
 
-			ea->pending = ea->pending == NULL ?
-				MemoryContextAlloc(ea->hdr.eoh_context, cap * sizeof(uint32)) :
-				repalloc(ea->pending, cap * sizeof(uint32));
-			ea->pending_cap = cap;
-		}
-		else
-			audience_expanded_settle(ea);
+		ea->pending = ea->pending == NULL ?
+			MemoryContextAlloc(ea->hdr.eoh_context, cap * sizeof(uint32)) :
+			repalloc(ea->pending, cap * sizeof(uint32));
+		ea->pending_cap = cap;
 	}
-	ea->pending[ea->npending++] = id;
-	ea->flat_size = 0;
+	else
+		audience_expanded_add_pending(ea);
+}
+
+/*
+ * OR an audience into this one.  Large stored values are queued (detoasted
+ * into the queue's context) and merged in batches; others are OR-ed lazily
+ * at once.  Either way the bitmap is repaired when it is next read.
+ */
+void
+audience_expanded_union(AudienceExpanded *ea, Datum input)
+{
+	MemoryContext old;
+	Size		size;
+
+	if (audience_datum_is_expanded(input) ||
+		(size = toast_raw_datum_size(input)) < INPUT_QUEUE_MIN_BYTES)
+	{
+		roaring_bitmap_lazy_or_inplace(ea->bitmap, audience_datum_bitmap(input), true);
+		ea->lazy = true;
+		audience_expanded_changed(ea);
+		return;
+	}
+	if (ea->inputs_cxt == NULL)
+		ea->inputs_cxt = AllocSetContextCreate(ea->hdr.eoh_context, "audience union inputs",
+											   ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(ea->inputs_cxt);
+	if (ea->inputs == NULL)
+		ea->inputs = palloc(INPUTS_MAX * sizeof(AudienceFlat *));
+	ea->inputs[ea->ninputs++] = (AudienceFlat *) PG_DETOAST_DATUM_COPY(input);
+	MemoryContextSwitchTo(old);
+	ea->inputs_bytes += size;
+	audience_expanded_changed(ea);
+	if (ea->ninputs == INPUTS_MAX || ea->inputs_bytes >= INPUTS_MAX_BYTES)
+		audience_expanded_merge_inputs(ea);
 }
 
 /* Add many ids at once. */

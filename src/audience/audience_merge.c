@@ -1,0 +1,819 @@
+/*
+ * audience_merge.c
+ *	  Batched changes to a bitmap, one container at a time: adding many ids,
+ *	  and OR-ing many stored audiences straight from their portable bytes.
+ *
+ * CRoaring's own calls work one input at a time.  roaring_bitmap_add_many
+ * inserts each id into a sorted array container (a memmove per id), and a
+ * union of N stored audiences deserialises each of them (a malloc and a copy
+ * per container) and then walks the whole state N times.  When the state is
+ * larger than the CPU caches (a union over 100M ids is 12 MB of bitsets),
+ * that walk is bound by memory bandwidth and parallel workers only compete
+ * for it.  Here a batch is grouped by container key first, so each
+ * container of the state is loaded once per batch and takes all of the
+ * batch's values while it is in cache; stored inputs are read in place.
+ *
+ * This is the one file that reaches into CRoaring's containers (the
+ * roaring_array_t and the array, bitset and run containers of the 0.2
+ * series, whose headers Debian ships).  Bitsets it touches are left with
+ * unknown cardinality: callers mark the bitmap lazy, and
+ * roaring_bitmap_repair_after_lazy() counts them (and turns small ones back
+ * into arrays) before anyone reads the bitmap.
+ *
+ * Every allocation that can fail is checked before the bitmap is changed:
+ * on an error the bitmap still holds a valid set (with some of the batch
+ * applied), so its owner can free it.
+ */
+#include "postgres.h"
+
+#include <roaring/roaring_array.h>
+#include <roaring/containers/containers.h>
+
+#include "audience/audience.h"
+#include "port/pg_bitutils.h"
+
+#define CONTAINER_VALUES 65536
+#define BITSET_WORDS 1024
+#define FULL_RUN_CARD CONTAINER_VALUES
+
+typedef enum RefKind
+{
+	REF_ARRAY,					/* count sorted uint16 values */
+	REF_BITSET,					/* BITSET_WORDS little-endian words */
+	REF_RUN,					/* count (start, length - 1) uint16 pairs */
+	REF_IDS						/* count uint32 ids sharing the key */
+} RefKind;
+
+/*
+ * The values of one container, wherever they live: a container of the
+ * bitmap, a container inside a stored value's portable bytes (which may be
+ * unaligned, so data is read with memcpy), or a run of queued ids.
+ */
+typedef struct ContainerRef
+{
+	uint16		key;			/* the high 16 bits of its ids */
+	uint8		kind;			/* RefKind */
+	uint32		count;			/* elements in data */
+	uint32		card;			/* an upper bound of its cardinality */
+	const uint8 *data;
+} ContainerRef;
+
+/* A container built for a key the bitmap does not have yet. */
+typedef struct FreshContainer
+{
+	uint16		key;
+	uint8		typecode;
+	void	   *container;
+} FreshContainer;
+
+static uint16
+load_u16(const uint8 *p)
+{
+	uint16		v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64
+load_u64(const uint8 *p)
+{
+	uint64		v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* OR the values of ref into a bitset's words. */
+static void
+words_or_ref(uint64 *words, const ContainerRef *ref)
+{
+	uint32		i;
+
+	switch (ref->kind)
+	{
+		case REF_ARRAY:
+			for (i = 0; i < ref->count; i++)
+			{
+				uint16		v = load_u16(ref->data + 2 * i);
+
+				words[v >> 6] |= UINT64CONST(1) << (v & 63);
+			}
+			break;
+		case REF_BITSET:
+			for (i = 0; i < BITSET_WORDS; i++)
+				words[i] |= load_u64(ref->data + 8 * i);
+			break;
+		case REF_RUN:
+			for (i = 0; i < ref->count; i++)
+				bitset_set_lenrange(words, load_u16(ref->data + 4 * i),
+									load_u16(ref->data + 4 * i + 2));
+			break;
+		case REF_IDS:
+			{
+				const uint32 *ids = (const uint32 *) ref->data;
+
+				for (i = 0; i < ref->count; i++)
+					words[(ids[i] & 0xFFFF) >> 6] |= UINT64CONST(1) << (ids[i] & 63);
+			}
+			break;
+	}
+}
+
+/* The ref of a container of the bitmap. */
+static ContainerRef
+ref_of_container(uint16 key, const void *container, uint8 typecode)
+{
+	ContainerRef ref = {key, 0, 0, 0, NULL};
+
+	switch (typecode)
+	{
+		case ARRAY_CONTAINER_TYPE_CODE:
+			{
+				const array_container_t *a = container;
+
+				ref.kind = REF_ARRAY;
+				ref.count = ref.card = a->cardinality;
+				ref.data = (const uint8 *) a->array;
+			}
+			break;
+		case BITSET_CONTAINER_TYPE_CODE:
+			{
+				const bitset_container_t *b = container;
+
+				ref.kind = REF_BITSET;
+				ref.card = b->cardinality < 0 ? CONTAINER_VALUES : b->cardinality;
+				ref.data = (const uint8 *) b->array;
+			}
+			break;
+		case RUN_CONTAINER_TYPE_CODE:
+			{
+				const run_container_t *r = container;
+				int32		i;
+
+				ref.kind = REF_RUN;
+				ref.count = r->n_runs;
+				for (i = 0; i < r->n_runs; i++)
+					ref.card += r->runs[i].length + 1;
+				ref.data = (const uint8 *) r->runs;
+			}
+			break;
+		default:
+			elog(ERROR, "unexpected roaring container type %d", typecode);
+	}
+	return ref;
+}
+
+/*
+ * An array container of the bits in scratch, which is cleared on the way
+ * (a bitset container when there are more than an array may hold).
+ */
+static void *
+container_from_scratch(uint64 *scratch, uint8 *typecode)
+{
+	int			card = 0;
+	int			i;
+	array_container_t *a;
+
+	for (i = 0; i < BITSET_WORDS; i++)
+		card += pg_popcount64(scratch[i]);
+	if (card > DEFAULT_MAX_SIZE)
+	{
+		bitset_container_t *b = bitset_container_create();
+
+		if (b != NULL)
+		{
+			memcpy(b->array, scratch, BITSET_WORDS * sizeof(uint64));
+			b->cardinality = card;
+		}
+		memset(scratch, 0, BITSET_WORDS * sizeof(uint64));
+		*typecode = BITSET_CONTAINER_TYPE_CODE;
+		return b;
+	}
+	a = array_container_create_given_capacity(Max(card, 1));
+	for (i = 0; i < BITSET_WORDS; i++)
+	{
+		uint64		w = scratch[i];
+
+		while (w != 0 && a != NULL)
+		{
+			a->array[a->cardinality++] = (uint16) (i * 64 + pg_rightmost_one_pos64(w));
+			w &= w - 1;
+		}
+		scratch[i] = 0;
+	}
+	*typecode = ARRAY_CONTAINER_TYPE_CODE;
+	return a;
+}
+
+/* Order runs by their start. */
+static int
+run_start_cmp(const void *a, const void *b)
+{
+	return (int) ((const rle16_t *) a)->value - (int) ((const rle16_t *) b)->value;
+}
+
+/* The union of run-only refs as a run container (runs stay compact). */
+static void *
+runs_union(const ContainerRef *refs, int n, uint8 *typecode)
+{
+	uint32		total = 0;
+	uint32		i,
+				k = 0;
+	int			j;
+	rle16_t    *runs;
+	run_container_t *result;
+
+	for (j = 0; j < n; j++)
+		total += refs[j].count;
+	runs = palloc(Max(total, 1) * sizeof(rle16_t));
+	for (j = 0; j < n; j++)
+		for (i = 0; i < refs[j].count; i++)
+		{
+			runs[k].value = load_u16(refs[j].data + 4 * i);
+			runs[k].length = load_u16(refs[j].data + 4 * i + 2);
+			k++;
+		}
+	qsort(runs, total, sizeof(rle16_t), run_start_cmp);
+
+	/* Coalesce overlapping and adjacent runs in place. */
+	k = 0;
+	for (i = 1; i < total; i++)
+	{
+		uint32		end = (uint32) runs[k].value + runs[k].length;
+
+		if ((uint32) runs[i].value <= end + 1)
+		{
+			uint32		new_end = Max(end, (uint32) runs[i].value + runs[i].length);
+
+			runs[k].length = (uint16) (new_end - runs[k].value);
+		}
+		else
+			runs[++k] = runs[i];
+	}
+	result = run_container_create_given_capacity(k + 1);
+	if (result != NULL)
+	{
+		memcpy(result->runs, runs, (k + 1) * sizeof(rle16_t));
+		result->n_runs = k + 1;
+	}
+	pfree(runs);
+	*typecode = RUN_CONTAINER_TYPE_CODE;
+	return result;
+}
+
+/* A container holding a copy of one ref of a stored value. */
+static void *
+container_copy_ref(const ContainerRef *ref, uint8 *typecode)
+{
+	switch (ref->kind)
+	{
+		case REF_ARRAY:
+			{
+				array_container_t *a = array_container_create_given_capacity(ref->count);
+
+				if (a != NULL)
+				{
+					memcpy(a->array, ref->data, ref->count * sizeof(uint16));
+					a->cardinality = ref->count;
+				}
+				*typecode = ARRAY_CONTAINER_TYPE_CODE;
+				return a;
+			}
+		case REF_BITSET:
+			{
+				bitset_container_t *b = bitset_container_create();
+
+				if (b != NULL)
+				{
+					memcpy(b->array, ref->data, BITSET_WORDS * sizeof(uint64));
+					b->cardinality = BITSET_UNKNOWN_CARDINALITY;
+				}
+				*typecode = BITSET_CONTAINER_TYPE_CODE;
+				return b;
+			}
+		default:
+			return runs_union(ref, 1, typecode);
+	}
+}
+
+/*
+ * A new container holding the union of the refs (all of one key); NULL when
+ * out of memory.  Small unions become arrays, unions of runs stay runs, the
+ * rest are bitsets of unknown cardinality.
+ */
+static void *
+container_union(const ContainerRef *refs, int n, uint64 *scratch, uint8 *typecode)
+{
+	uint64		upper = 0;
+	bool		all_runs = true;
+	bitset_container_t *b;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (refs[i].kind == REF_RUN && refs[i].card == FULL_RUN_CARD)
+			return runs_union(&refs[i], 1, typecode);
+		upper += refs[i].card;
+		all_runs &= refs[i].kind == REF_RUN;
+	}
+	if (n == 1 && refs[0].kind != REF_IDS)
+		return container_copy_ref(&refs[0], typecode);
+	if (all_runs)
+		return runs_union(refs, n, typecode);
+	if (upper <= DEFAULT_MAX_SIZE)
+	{
+		for (i = 0; i < n; i++)
+			words_or_ref(scratch, &refs[i]);
+		return container_from_scratch(scratch, typecode);
+	}
+	b = bitset_container_create();
+	if (b != NULL)
+	{
+		for (i = 0; i < n; i++)
+			words_or_ref(b->array, &refs[i]);
+		b->cardinality = BITSET_UNKNOWN_CARDINALITY;
+	}
+	*typecode = BITSET_CONTAINER_TYPE_CODE;
+	return b;
+}
+
+/*
+ * Containers built for keys the bitmap does not have yet, in key order.
+ * They belong to this list until insert_fresh() hands them to the bitmap;
+ * on an error before that, merge_sorted_refs() frees them.
+ */
+typedef struct FreshList
+{
+	FreshContainer *items;
+	int			n;
+} FreshList;
+
+/*
+ * Adding ids, an array container becomes a bitset once it would pass
+ * IDS_BITSET_MIN ids (not DEFAULT_MAX_SIZE): later batches then set bits in
+ * place instead of rebuilding a sorted array each time.  Lazy repair turns
+ * bitsets of at most DEFAULT_MAX_SIZE ids back into arrays, so the stored
+ * form is the same; the state meanwhile takes at most 8 bytes per id.
+ */
+#define IDS_BITSET_MIN 1024
+#define IDS_SORT_MAX 128
+
+/* Sort a few 16-bit values (insertion sort). */
+static void
+sort_lows(uint16 *v, int n)
+{
+	int			i,
+				j;
+
+	for (i = 1; i < n; i++)
+	{
+		uint16		x = v[i];
+
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* A new array of the sorted union of an array container and sorted lows. */
+static void *
+array_merge_lows(const array_container_t *a, const uint16 *lows, int m, uint8 *typecode)
+{
+	int			c = a == NULL ? 0 : a->cardinality;
+	array_container_t *result = array_container_create_given_capacity(c + m);
+	int			i = 0,
+				j = 0,
+				k = 0;
+
+	*typecode = ARRAY_CONTAINER_TYPE_CODE;
+	if (result == NULL)
+		return NULL;
+	while (i < c || j < m)
+	{
+		uint16		v;
+
+		if (j == m || (i < c && a->array[i] <= lows[j]))
+			v = a->array[i++];
+		else
+			v = lows[j++];
+		if (k == 0 || result->array[k - 1] != v)
+			result->array[k++] = v;
+	}
+	result->cardinality = k;
+	return result;
+}
+
+/*
+ * A new container with an array container's ids (NULL: none) and a group
+ * of queued ids; NULL when out of memory.
+ */
+static void *
+array_add_ids(const array_container_t *a, const ContainerRef *ids, uint64 *scratch,
+			  uint8 *typecode)
+{
+	ContainerRef both[2];
+	int			n = 0;
+
+	if (a != NULL)
+		both[n++] = ref_of_container(ids->key, a, ARRAY_CONTAINER_TYPE_CODE);
+	both[n++] = *ids;
+	if (ids->count <= IDS_SORT_MAX && (a == NULL ? 0 : a->cardinality) + ids->count <= IDS_BITSET_MIN)
+	{
+		uint16		lows[IDS_SORT_MAX];
+		uint32		i;
+
+		for (i = 0; i < ids->count; i++)
+			lows[i] = (uint16) ((const uint32 *) ids->data)[i];
+		sort_lows(lows, ids->count);
+		return array_merge_lows(a, lows, ids->count, typecode);
+	}
+	if (both[0].card + (n == 2 ? both[1].card : 0) <= IDS_BITSET_MIN)
+		return container_union(both, n, scratch, typecode);
+	{
+		bitset_container_t *b = bitset_container_create();
+
+		if (b != NULL)
+		{
+			words_or_ref(b->array, &both[0]);
+			if (n == 2)
+				words_or_ref(b->array, &both[1]);
+			b->cardinality = BITSET_UNKNOWN_CARDINALITY;
+		}
+		*typecode = BITSET_CONTAINER_TYPE_CODE;
+		return b;
+	}
+}
+
+static void
+merge_out_of_memory(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OUT_OF_MEMORY),
+			 errmsg("out of memory"),
+			 errdetail("CRoaring could not allocate memory for an audience.")));
+}
+
+/* Move the fresh containers into the bitmap, keeping its keys in order. */
+static void
+insert_fresh(roaring_array_t *ra, FreshList *fresh)
+{
+	int32		i,
+				j,
+				k;
+
+	if (fresh->n == 0)
+		return;
+	if (!extend_array(ra, fresh->n))
+		merge_out_of_memory();
+	/* Merge from the back, so nothing is overwritten before it moves. */
+	i = ra->size - 1;
+	j = fresh->n - 1;
+	for (k = ra->size + fresh->n - 1; j >= 0; k--)
+	{
+		const FreshContainer *f = &fresh->items[j];
+
+		if (i >= 0 && ra->keys[i] > f->key)
+		{
+			ra->keys[k] = ra->keys[i];
+			ra->containers[k] = ra->containers[i];
+			ra->typecodes[k] = ra->typecodes[i];
+			i--;
+		}
+		else
+		{
+			ra->keys[k] = f->key;
+			ra->containers[k] = f->container;
+			ra->typecodes[k] = f->typecode;
+			j--;
+		}
+	}
+	ra->size += fresh->n;
+	fresh->n = 0;
+}
+
+/*
+ * Merge one key's refs into the container at pos: in place for a bitset,
+ * else through a new container that replaces the old one.
+ */
+static void
+merge_into_existing(roaring_array_t *ra, int32 pos, const ContainerRef *refs, int n,
+					ContainerRef *group, uint64 *scratch)
+{
+	void	   *old = ra->containers[pos];
+	uint8		typecode;
+	void	   *merged;
+	int			i;
+
+	if (ra->typecodes[pos] == BITSET_CONTAINER_TYPE_CODE)
+	{
+		bitset_container_t *b = old;
+
+		for (i = 0; i < n; i++)
+			words_or_ref(b->array, &refs[i]);
+		b->cardinality = BITSET_UNKNOWN_CARDINALITY;
+		return;
+	}
+	if (n == 1 && refs[0].kind == REF_IDS && ra->typecodes[pos] == ARRAY_CONTAINER_TYPE_CODE)
+		merged = array_add_ids(old, &refs[0], scratch, &typecode);
+	else
+	{
+		group[0] = ref_of_container(ra->keys[pos], old, ra->typecodes[pos]);
+		memcpy(&group[1], refs, n * sizeof(ContainerRef));
+		merged = container_union(group, n + 1, scratch, &typecode);
+	}
+	if (merged == NULL)
+		merge_out_of_memory();
+	container_free(old, ra->typecodes[pos]);
+	ra->containers[pos] = merged;
+	ra->typecodes[pos] = typecode;
+}
+
+/* Index of the first ref after refs[start] with another key. */
+static int
+group_end(const ContainerRef *refs, int nrefs, int start)
+{
+	int			end = start + 1;
+
+	while (end < nrefs && refs[end].key == refs[start].key)
+		end++;
+	return end;
+}
+
+/*
+ * OR refs, sorted by key, into the bitmap: each container of the bitmap is
+ * visited once, with all the refs of its key.
+ */
+static void
+merge_sorted_refs(roaring_bitmap_t *bitmap, const ContainerRef *refs, int nrefs)
+{
+	roaring_array_t *ra = &bitmap->high_low_container;
+	int			max_group = 1;
+	int			nkeys = 0;
+	int			g,
+				end;
+	ContainerRef *group;
+	FreshList  *fresh;
+	uint64	   *scratch;
+
+	for (g = 0; g < nrefs; g = end)
+	{
+		end = group_end(refs, nrefs, g);
+		max_group = Max(max_group, end - g);
+		nkeys++;
+	}
+	group = palloc((max_group + 1) * sizeof(ContainerRef));
+	scratch = palloc0(BITSET_WORDS * sizeof(uint64));
+	fresh = palloc(sizeof(FreshList));
+	fresh->items = palloc(nkeys * sizeof(FreshContainer));
+	fresh->n = 0;
+
+	PG_TRY();
+	{
+		int32		pos = 0;
+
+		for (g = 0; g < nrefs; g = end)
+		{
+			uint16		key = refs[g].key;
+
+			end = group_end(refs, nrefs, g);
+			while (pos < ra->size && ra->keys[pos] < key)
+				pos++;
+			if (pos < ra->size && ra->keys[pos] == key)
+				merge_into_existing(ra, pos, &refs[g], end - g, group, scratch);
+			else
+			{
+				FreshContainer *f = &fresh->items[fresh->n];
+
+				f->key = key;
+				if (end - g == 1 && refs[g].kind == REF_IDS)
+					f->container = array_add_ids(NULL, &refs[g], scratch, &f->typecode);
+				else
+					f->container = container_union(&refs[g], end - g, scratch, &f->typecode);
+				if (f->container == NULL)
+					merge_out_of_memory();
+				fresh->n++;
+			}
+		}
+		insert_fresh(ra, fresh);
+	}
+	PG_CATCH();
+	{
+		int			i;
+
+		for (i = 0; i < fresh->n; i++)
+			container_free(fresh->items[i].container, fresh->items[i].typecode);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pfree(fresh->items);
+	pfree(fresh);
+	pfree(scratch);
+	pfree(group);
+}
+
+/*
+ * Add n ids (any order, repeats allowed) to the bitmap.  The ids are grouped
+ * by container key into scratch (room for n ids) with one counting sort.
+ * The caller must mark the bitmap lazy.
+ */
+void
+audience_merge_ids(roaring_bitmap_t *bitmap, const uint32 *ids, uint32 *scratch, int n)
+{
+	uint32	   *next = palloc0(CONTAINER_VALUES * sizeof(uint32));
+	ContainerRef *refs;
+	int			nrefs = 0;
+	uint32		lo = CONTAINER_VALUES - 1,
+				hi = 0,
+				pos = 0,
+				key;
+	int			i;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+	{
+		key = ids[i] >> 16;
+		next[key]++;
+		lo = Min(lo, key);
+		hi = Max(hi, key);
+	}
+	refs = palloc((hi - lo + 1) * sizeof(ContainerRef));
+	for (key = lo; key <= hi; key++)
+	{
+		uint32		count = next[key];
+
+		if (count == 0)
+			continue;
+		refs[nrefs].key = (uint16) key;
+		refs[nrefs].kind = REF_IDS;
+		refs[nrefs].count = refs[nrefs].card = count;
+		refs[nrefs].data = (const uint8 *) &scratch[pos];
+		nrefs++;
+		next[key] = pos;
+		pos += count;
+	}
+	for (i = 0; i < n; i++)
+		scratch[next[ids[i] >> 16]++] = ids[i];
+	pfree(next);
+	merge_sorted_refs(bitmap, refs, nrefs);
+	pfree(refs);
+}
+
+static void
+portable_corrupted(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("stored audience is corrupted"),
+			 errdetail("Its payload cannot be decoded.")));
+}
+
+/* Number of containers of a portable payload (checked header). */
+static uint32
+portable_container_count(const uint8 *buf, Size len)
+{
+	uint32		cookie;
+	uint32		size;
+
+	if (len < 4)
+		portable_corrupted();
+	memcpy(&cookie, buf, 4);
+	if ((cookie & 0xFFFF) == SERIAL_COOKIE)
+		return (cookie >> 16) + 1;
+	if (cookie != SERIAL_COOKIE_NO_RUNCONTAINER || len < 8)
+		portable_corrupted();
+	memcpy(&size, buf + 4, 4);
+	if (size > MAX_CONTAINERS)
+		portable_corrupted();
+	return size;
+}
+
+/* Runs must end inside their container, or setting them would write past it. */
+static void
+check_runs(const uint8 *runs, uint32 nruns)
+{
+	uint32		r;
+
+	for (r = 0; r < nruns; r++)
+		if ((uint32) load_u16(runs + 4 * r) + load_u16(runs + 4 * r + 2) > 0xFFFF)
+			portable_corrupted();
+}
+
+/*
+ * Append the containers of a portable payload to refs; returns how many.
+ * Every container is bounds-checked against len, and so is every run, so a
+ * damaged stored value raises an error instead of reading or writing out of
+ * bounds.  (Values were fully validated when they entered the database.)
+ */
+static uint32
+portable_refs(const uint8 *buf, Size len, ContainerRef *refs)
+{
+	uint32		size = portable_container_count(buf, len);
+	bool		hasrun = (load_u16(buf) == SERIAL_COOKIE);
+	Size		pos = hasrun ? 4 : 8;
+	const uint8 *runbits = buf + pos;
+	const uint8 *keycards;
+	uint32		i;
+
+	if (hasrun)
+		pos += (size + 7) / 8;
+	keycards = buf + pos;
+	pos += (Size) size * 4;
+	if (!hasrun || size >= NO_OFFSET_THRESHOLD)
+		pos += (Size) size * 4;
+	if (pos > len)
+		portable_corrupted();
+
+	for (i = 0; i < size; i++)
+	{
+		ContainerRef *ref = &refs[i];
+		Size		bytes;
+
+		ref->key = load_u16(keycards + 4 * i);
+		ref->card = (uint32) load_u16(keycards + 4 * i + 2) + 1;
+		if (hasrun && (runbits[i / 8] >> (i % 8)) & 1)
+		{
+			if (len - pos < 2)
+				portable_corrupted();
+			ref->kind = REF_RUN;
+			ref->count = load_u16(buf + pos);
+			pos += 2;
+			bytes = (Size) ref->count * 4;
+		}
+		else if (ref->card > DEFAULT_MAX_SIZE)
+		{
+			ref->kind = REF_BITSET;
+			bytes = BITSET_WORDS * sizeof(uint64);
+		}
+		else
+		{
+			ref->kind = REF_ARRAY;
+			ref->count = ref->card;
+			bytes = (Size) ref->count * 2;
+		}
+		if (len - pos < bytes)
+			portable_corrupted();
+		if (ref->kind == REF_RUN)
+			check_runs(buf + pos, ref->count);
+		ref->data = buf + pos;
+		pos += bytes;
+	}
+	return size;
+}
+
+/* One stable 8-bit counting pass of refs by key, from src into dst. */
+static void
+refs_radix_pass(const ContainerRef *src, ContainerRef *dst, int n, int shift)
+{
+	int			count[257] = {0};
+	int			i;
+
+	for (i = 0; i < n; i++)
+		count[((src[i].key >> shift) & 0xFF) + 1]++;
+	for (i = 0; i < 256; i++)
+		count[i + 1] += count[i];
+	for (i = 0; i < n; i++)
+		dst[count[(src[i].key >> shift) & 0xFF]++] = src[i];
+}
+
+/* Sort refs by key in place, using tmp (room for n refs). */
+static void
+sort_refs_by_key(ContainerRef *refs, ContainerRef *tmp, int n)
+{
+	refs_radix_pass(refs, tmp, n, 0);
+	refs_radix_pass(tmp, refs, n, 8);
+}
+
+/*
+ * OR n stored values into the bitmap, reading their portable payloads in
+ * place.  The caller must mark the bitmap lazy.  Scratch memory comes from
+ * the current context.
+ */
+void
+audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n)
+{
+	uint32		total = 0;
+	uint32		k = 0;
+	ContainerRef *refs;
+	ContainerRef *tmp;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		audience_header_check(flats[i]);
+		total += portable_container_count((const uint8 *) flats[i]->payload,
+										  AUDIENCE_PAYLOAD_SIZE(flats[i]));
+	}
+	if (total == 0)
+		return;
+	refs = palloc(total * sizeof(ContainerRef));
+	tmp = palloc(total * sizeof(ContainerRef));
+	for (i = 0; i < n; i++)
+		k += portable_refs((const uint8 *) flats[i]->payload,
+						   AUDIENCE_PAYLOAD_SIZE(flats[i]), &refs[k]);
+	sort_refs_by_key(refs, tmp, total);
+	pfree(tmp);
+	merge_sorted_refs(bitmap, refs, total);
+	pfree(refs);
+}
