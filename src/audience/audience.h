@@ -64,8 +64,8 @@ typedef struct AudienceExpanded
 	int			pending_cap;
 	AudienceFlat **inputs;		/* stored audiences waiting to be OR-ed in */
 	int			ninputs;
-	Size		inputs_bytes;
-	MemoryContext inputs_cxt;	/* holds the inputs; reset once they are in */
+	char	   *arena;			/* holds the inputs (audience_union.c) */
+	Size		arena_used;
 	bool		lazy;			/* bitmap holds unrepaired lazy-OR results */
 	Size		flat_size;		/* cached flat size; 0 when unknown */
 } AudienceExpanded;
@@ -78,7 +78,10 @@ extern roaring_bitmap_t *audience_expanded_bitmap(AudienceExpanded *ea);
 extern void audience_expanded_changed(AudienceExpanded *ea);
 extern void audience_expanded_add_ids(AudienceExpanded *ea, const uint32 *ids, int n);
 extern void audience_expanded_make_room(AudienceExpanded *ea);
+
+/* audience_union.c: unions into an expanded audience, stored inputs in batches */
 extern void audience_expanded_union(AudienceExpanded *ea, Datum input);
+extern void audience_union_flush(AudienceExpanded *ea);
 extern bool audience_datum_is_expanded(Datum d);
 extern AudienceExpanded *audience_datum_expanded(Datum d);
 extern const roaring_bitmap_t *audience_datum_bitmap(Datum d);

@@ -12,7 +12,6 @@
 
 #include "audience/audience.h"
 #include "audience/audience_fn.h"
-#include "access/detoast.h"
 #include "utils/memutils.h"
 
 /*
@@ -20,18 +19,11 @@
  * groups stay small) up to PENDING_MAX ids.  Batches of at least
  * PENDING_MERGE_MIN ids are merged into the bitmap a container at a time
  * (audience_merge.c); smaller ones go through roaring_bitmap_add_many.
- *
- * Stored audiences OR-ed into a union state are queued too, when they are
- * large enough for it to matter, and merged INPUTS_MAX at a time or once
- * INPUTS_MAX_BYTES are queued: each container of the state is then read and
- * written once per batch instead of once per input.
+ * Stored audiences OR-ed in are queued as well (audience_union.c).
  */
 #define PENDING_INITIAL 256
 #define PENDING_MAX 65536
 #define PENDING_MERGE_MIN 1024
-#define INPUT_QUEUE_MIN_BYTES 8192
-#define INPUTS_MAX 64
-#define INPUTS_MAX_BYTES (32 * 1024 * 1024)
 
 static Size audience_get_flat_size(ExpandedObjectHeader *eohptr);
 static void audience_flatten_into(ExpandedObjectHeader *eohptr,
@@ -101,24 +93,6 @@ audience_expanded_changed(AudienceExpanded *ea)
 	ea->flat_size = 0;
 }
 
-/* Merge the queued stored audiences into the bitmap and free them. */
-static void
-audience_expanded_merge_inputs(AudienceExpanded *ea)
-{
-	int			n = ea->ninputs;
-	MemoryContext old;
-
-	/* Forget the queue first: after an error it must not be merged again. */
-	ea->ninputs = 0;
-	ea->inputs_bytes = 0;
-	old = MemoryContextSwitchTo(ea->inputs_cxt);
-	audience_merge_flats(ea->bitmap, ea->inputs, n);
-	MemoryContextSwitchTo(old);
-	ea->lazy = true;
-	MemoryContextReset(ea->inputs_cxt);
-	ea->inputs = NULL;
-}
-
 /* Add the pending ids to the bitmap (which may be left lazy). */
 static void
 audience_expanded_add_pending(AudienceExpanded *ea)
@@ -141,8 +115,7 @@ static void
 audience_expanded_settle(AudienceExpanded *ea)
 {
 	audience_expanded_add_pending(ea);
-	if (ea->ninputs > 0)
-		audience_expanded_merge_inputs(ea);
+	audience_union_flush(ea);
 	if (ea->lazy)
 	{
 		roaring_bitmap_repair_after_lazy(ea->bitmap);
@@ -176,39 +149,6 @@ audience_expanded_make_room(AudienceExpanded *ea)
 	}
 	else
 		audience_expanded_add_pending(ea);
-}
-
-/*
- * OR an audience into this one.  Large stored values are queued (detoasted
- * into the queue's context) and merged in batches; others are OR-ed lazily
- * at once.  Either way the bitmap is repaired when it is next read.
- */
-void
-audience_expanded_union(AudienceExpanded *ea, Datum input)
-{
-	MemoryContext old;
-	Size		size;
-
-	if (audience_datum_is_expanded(input) ||
-		(size = toast_raw_datum_size(input)) < INPUT_QUEUE_MIN_BYTES)
-	{
-		roaring_bitmap_lazy_or_inplace(ea->bitmap, audience_datum_bitmap(input), true);
-		ea->lazy = true;
-		audience_expanded_changed(ea);
-		return;
-	}
-	if (ea->inputs_cxt == NULL)
-		ea->inputs_cxt = AllocSetContextCreate(ea->hdr.eoh_context, "audience union inputs",
-											   ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(ea->inputs_cxt);
-	if (ea->inputs == NULL)
-		ea->inputs = palloc(INPUTS_MAX * sizeof(AudienceFlat *));
-	ea->inputs[ea->ninputs++] = (AudienceFlat *) PG_DETOAST_DATUM_COPY(input);
-	MemoryContextSwitchTo(old);
-	ea->inputs_bytes += size;
-	audience_expanded_changed(ea);
-	if (ea->ninputs == INPUTS_MAX || ea->inputs_bytes >= INPUTS_MAX_BYTES)
-		audience_expanded_merge_inputs(ea);
 }
 
 /* Add many ids at once. */

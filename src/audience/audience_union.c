@@ -1,0 +1,131 @@
+/*
+ * audience_union.c
+ *	  OR-ing audiences into an expanded audience, stored ones in batches.
+ *
+ * audience_union_agg and the combine function of every union aggregate call
+ * audience_expanded_union() once per input.  OR-ing each input on its own
+ * walks the whole state once per input; for a state spread over a wide id
+ * range (a union over 100M ids is 12 MB of bitsets) that walk is bound by
+ * memory bandwidth, and parallel workers only compete for it.  So stored
+ * inputs are queued and merged INPUTS_MAX at a time, a container key at a
+ * time (audience_merge.c): each container of the state is then read and
+ * written once per batch.
+ *
+ *	 - inputs below INPUT_QUEUE_MIN_BYTES are OR-ed at once (they touch few
+ *	   containers, and queueing them would cost more than it saves);
+ *	 - inputs of INPUT_DIRECT_MIN_BYTES or more (a parallel worker's partial
+ *	   state, say) are a batch of their own, merged at once without a copy;
+ *	 - the rest are copied into an arena owned by the state, fetched from
+ *	   TOAST straight into it.  The arena is allocated once and reused by
+ *	   every batch: a parallel worker is a new process, and fresh memory for
+ *	   every input (page faults and zeroing) cost it more than the union.
+ *
+ * Every union leaves the bitmap lazy; it is repaired when next read.
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "audience/audience.h"
+
+#define INPUT_QUEUE_MIN_BYTES 8192
+#define INPUT_DIRECT_MIN_BYTES (1024 * 1024)
+#define INPUTS_MAX 64
+#define ARENA_BYTES (16 * 1024 * 1024)
+
+/* Merge the queued inputs into the bitmap and empty the queue. */
+void
+audience_union_flush(AudienceExpanded *ea)
+{
+	int			n = ea->ninputs;
+
+	if (n == 0)
+		return;
+	/* Forget the queue first: after an error it must not be merged again. */
+	ea->ninputs = 0;
+	ea->arena_used = 0;
+	audience_merge_flats(ea->bitmap, ea->inputs, n);
+	ea->lazy = true;
+}
+
+/* VARATT_EXTERNAL_IS_COMPRESSED, without its signed/unsigned comparison. */
+static bool
+toast_is_compressed(const struct varatt_external *toast)
+{
+	return VARATT_EXTERNAL_GET_EXTSIZE(*toast) < (uint32) (toast->va_rawsize - VARHDRSZ);
+}
+
+/*
+ * Copy a stored audience of raw size rawsize into dest as a plain 4-byte
+ * header varlena.  An uncompressed TOAST value is fetched straight into
+ * dest; anything else is detoasted the usual way and copied.
+ */
+static void
+audience_detoast_into(Datum d, struct varlena *dest, Size rawsize)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	struct varlena *flat;
+
+	if (VARATT_IS_EXTERNAL_ONDISK(v))
+	{
+		struct varatt_external toast;
+
+		VARATT_EXTERNAL_GET_POINTER(toast, v);
+		if (!toast_is_compressed(&toast))
+		{
+			int32		attrsize = VARATT_EXTERNAL_GET_EXTSIZE(toast);
+			Relation	toastrel;
+
+			Assert(attrsize + VARHDRSZ == rawsize);
+			SET_VARSIZE(dest, attrsize + VARHDRSZ);
+			toastrel = table_open(toast.va_toastrelid, AccessShareLock);
+			table_relation_fetch_toast_slice(toastrel, toast.va_valueid, attrsize,
+											 0, attrsize, dest);
+			table_close(toastrel, AccessShareLock);
+			return;
+		}
+	}
+	flat = PG_DETOAST_DATUM(d);
+	Assert(VARSIZE(flat) == rawsize);
+	memcpy(dest, flat, VARSIZE(flat));
+	if (flat != v)
+		pfree(flat);
+}
+
+/* OR an audience into this one, now or in the next batch. */
+void
+audience_expanded_union(AudienceExpanded *ea, Datum input)
+{
+	Size		size;
+	struct varlena *dest;
+
+	audience_expanded_changed(ea);
+	ea->lazy = true;
+	if (audience_datum_is_expanded(input) ||
+		(size = toast_raw_datum_size(input)) < INPUT_QUEUE_MIN_BYTES)
+	{
+		roaring_bitmap_lazy_or_inplace(ea->bitmap, audience_datum_bitmap(input), true);
+		return;
+	}
+	if (size >= INPUT_DIRECT_MIN_BYTES)
+	{
+		AudienceFlat *flat = (AudienceFlat *) PG_DETOAST_DATUM(input);
+
+		audience_merge_flats(ea->bitmap, &flat, 1);
+		if ((Pointer) flat != DatumGetPointer(input))
+			pfree(flat);
+		return;
+	}
+	if (ea->arena == NULL)
+	{
+		ea->arena = MemoryContextAlloc(ea->hdr.eoh_context, ARENA_BYTES);
+		ea->inputs = MemoryContextAlloc(ea->hdr.eoh_context, INPUTS_MAX * sizeof(AudienceFlat *));
+	}
+	if (ea->ninputs == INPUTS_MAX || ea->arena_used + MAXALIGN(size) > ARENA_BYTES)
+		audience_union_flush(ea);
+	dest = (struct varlena *) (ea->arena + ea->arena_used);
+	audience_detoast_into(input, dest, size);
+	ea->inputs[ea->ninputs++] = (AudienceFlat *) dest;
+	ea->arena_used += MAXALIGN(size);
+}
