@@ -97,6 +97,9 @@ extern roaring_bitmap_t *audience_flat_load(const AudienceFlat *flat);
 extern void audience_header_check(const AudienceFlat *flat);
 extern const AudienceFlat *audience_datum_header(Datum d, AudienceFlat *copy);
 extern uint64 audience_datum_cardinality(Datum d);
+
+/* audience_header_cache.c: headers of TOASTed values, across statements */
+extern void audience_toasted_header(const struct varlena *v, AudienceFlat *header);
 extern void audience_check_alloc(const void *ptr);
 
 /* audience_merge.c: batched, container-at-a-time changes (bitmap left lazy) */

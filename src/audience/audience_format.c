@@ -352,7 +352,8 @@ audience_flat_load(const AudienceFlat *flat)
 
 /*
  * The header of an audience datum, reading only the first bytes of a
- * toasted value.  For an expanded value the header is computed into *copy.
+ * toasted value (or none: audience_header_cache.c).  For an expanded value
+ * the header is computed into *copy.
  */
 const AudienceFlat *
 audience_datum_header(Datum d, AudienceFlat *copy)
@@ -372,6 +373,11 @@ audience_datum_header(Datum d, AudienceFlat *copy)
 			copy->max_id = roaring_bitmap_maximum(bitmap);
 		}
 		SET_VARSIZE(copy, AUDIENCE_HEADER_SIZE);
+		return copy;
+	}
+	if (VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(d)))
+	{
+		audience_toasted_header((const struct varlena *) DatumGetPointer(d), copy);
 		return copy;
 	}
 	flat = (const AudienceFlat *) PG_DETOAST_DATUM_SLICE(d, 0, AUDIENCE_HEADER_SIZE - VARHDRSZ);
