@@ -7,6 +7,7 @@
 #include "catalog/pg_collation_d.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "regex/regex.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -246,6 +247,9 @@ identity_regex_match(IdentityRules *rules, IdentityRule *r, const char *value, i
 	}
 	wlen = pg_mb2wchar_with_len(value, rules->wbuf, len);
 	rc = pg_regexec(r->re, rules->wbuf, wlen, 0, NULL, 0, NULL, 0);
+	/* A match stopped by a cancel or timeout reports that, not a bad pattern. */
+	if (rc == REG_CANCEL)
+		CHECK_FOR_INTERRUPTS();
 	if (rc != REG_OKAY && rc != REG_NOMATCH)
 	{
 		char		msg[128];
