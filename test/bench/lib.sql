@@ -23,6 +23,11 @@ BEGIN
 	RETURN best;
 END $$;
 
+-- Milliseconds to print: one decimal, three below 10 ms (so sub-millisecond
+-- statements still show a ratio's parts).
+CREATE FUNCTION quanyu_bench.ms(t double precision) RETURNS numeric
+LANGUAGE sql IMMUTABLE AS $$ SELECT round(t::numeric, CASE WHEN t < 10 THEN 3 ELSE 1 END) $$;
+
 CREATE FUNCTION quanyu_bench.compare(label text, quanyu_sql text, baseline_sql text, runs int DEFAULT 3)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -30,5 +35,5 @@ DECLARE
 	b double precision := quanyu_bench.time_ms(baseline_sql, runs);
 BEGIN
 	RAISE NOTICE '%: quanyu % ms, baseline % ms, ratio %',
-		label, round(q::numeric, 1), round(b::numeric, 1), round((q / b)::numeric, 3);
+		label, quanyu_bench.ms(q), quanyu_bench.ms(b), round((q / b)::numeric, 3);
 END $$;
