@@ -72,5 +72,27 @@ SELECT count(*) FILTER (WHERE verdict = 'same') AS same, count(*) AS groups FROM
 
 
 
+
+-- Many groups: the states of one aggregate context share a memory context
+-- (one each made hash aggregation quadratic).  With a small work_mem the
+-- hash aggregate spills to disk and starts over with new states.
+CREATE TABLE batch_groups AS SELECT g % 20000 AS k, (g::bigint * 7919) % 10000000 AS v FROM generate_series(1, 200000) g;
+ANALYZE batch_groups;
+SET enable_sort = off;
+SET max_parallel_workers_per_gather = 0;
+SET work_mem = '64kB';
+EXPLAIN (COSTS OFF) SELECT k, audience_agg(v) FROM batch_groups GROUP BY k;
+CREATE TABLE batch_group_sets AS SELECT k, audience_agg(v) AS members, count(*) AS n FROM batch_groups GROUP BY k;
+RESET work_mem;
+RESET max_parallel_workers_per_gather;
+RESET enable_sort;
+SELECT count(*) AS groups, count(*) FILTER (WHERE cardinality(members) = n) AS sizes_right,
+	sum(cardinality(members)) AS ids FROM batch_group_sets;
+SELECT count(*) AS groups_equal_to_arrays FROM batch_group_sets s
+	JOIN (SELECT k, audience(array_agg(v)) AS members FROM batch_groups GROUP BY k) a USING (k)
+	WHERE s.members = a.members;
+SELECT batch_same(audience_union_agg(members), (SELECT audience_agg(v) FROM batch_groups)) AS union_of_groups
+	FROM batch_group_sets;
+DROP TABLE batch_groups, batch_group_sets;
 DROP TABLE batch_ids, batch_inputs, batch_expected;
 DROP FUNCTION batch_same(audience, audience);

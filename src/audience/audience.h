@@ -59,7 +59,8 @@ typedef struct AudienceExpanded
 	int			magic;
 	roaring_bitmap_t *bitmap;	/* the set; NULL only while being built */
 	uint32	   *pending;		/* ids waiting to be added in one batch */
-	uint32	   *pending_scratch;	/* room to radix-sort the batch */
+	uint32	   *pending_scratch;	/* room to group the batch by container */
+	int			scratch_cap;
 	int			npending;
 	int			pending_cap;
 	AudienceFlat **inputs;		/* stored audiences waiting to be OR-ed in */
@@ -72,7 +73,9 @@ typedef struct AudienceExpanded
 
 /* audience_expanded.c: life cycle and access */
 extern AudienceExpanded *audience_expanded_new(MemoryContext parent);
+extern AudienceExpanded *audience_agg_state_new(MemoryContext aggcontext);
 extern AudienceExpanded *audience_expand(Datum d, MemoryContext parent);
+extern void audience_expanded_copy_from(AudienceExpanded *ea, Datum d);
 extern void audience_expanded_set_bitmap(AudienceExpanded *ea, roaring_bitmap_t *bitmap);
 extern roaring_bitmap_t *audience_expanded_bitmap(AudienceExpanded *ea);
 extern void audience_expanded_changed(AudienceExpanded *ea);
@@ -82,8 +85,6 @@ extern void audience_expanded_make_room(AudienceExpanded *ea);
 /* audience_union.c: unions into an expanded audience, stored inputs in batches */
 extern void audience_expanded_union(AudienceExpanded *ea, Datum input);
 extern void audience_union_flush(AudienceExpanded *ea);
-extern bool audience_datum_is_expanded(Datum d);
-extern AudienceExpanded *audience_datum_expanded(Datum d);
 extern const roaring_bitmap_t *audience_datum_bitmap(Datum d);
 extern const roaring_bitmap_t *audience_arg_bitmap(FunctionCallInfo fcinfo, int argno);
 
@@ -113,6 +114,24 @@ extern AudienceExpanded *audience_agg_state(FunctionCallInfo fcinfo);
 /* audience_io.c */
 extern void audience_define_gucs(void);
 extern Datum audience_send(PG_FUNCTION_ARGS);
+
+/* Is this datum one of our expanded objects (read-only or read-write)? */
+static inline bool
+audience_datum_is_expanded(Datum d)
+{
+	return VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d));
+}
+
+/* The expanded object behind an expanded datum (inline: every row of an aggregate asks). */
+static inline AudienceExpanded *
+audience_datum_expanded(Datum d)
+{
+	AudienceExpanded *ea = (AudienceExpanded *) DatumGetEOHP(d);
+
+	if (unlikely(ea->magic != AUDIENCE_EXPANDED_MAGIC))
+		elog(ERROR, "expanded datum is not an audience");
+	return ea;
+}
 
 /* Queue one id; queued ids are added to the bitmap in batches. */
 static inline void

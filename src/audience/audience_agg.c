@@ -30,25 +30,28 @@ audience_agg_context(FunctionCallInfo fcinfo)
 /*
  * The transition state in argument 0, ready to change in place: our own
  * read-write object under the aggregate context, or else a new copy there
- * (a new empty audience when the state is still NULL).
+ * (a new empty audience when the state is still NULL).  New states are made
+ * by audience_agg_state_new(), which says where they live and why.
  */
 AudienceExpanded *
 audience_agg_state(FunctionCallInfo fcinfo)
 {
 	MemoryContext aggcontext = audience_agg_context(fcinfo);
+	AudienceExpanded *ea;
 	Datum		d;
 
 	if (PG_ARGISNULL(0))
-		return audience_expanded_new(aggcontext);
+		return audience_agg_state_new(aggcontext);
 	d = PG_GETARG_DATUM(0);
 	if (DatumIsReadWriteExpandedObject(d, false, -1))
 	{
-		AudienceExpanded *ea = audience_datum_expanded(d);
-
+		ea = audience_datum_expanded(d);
 		if (ea->hdr.eoh_context->parent == aggcontext)
 			return ea;
 	}
-	return audience_expand(d, aggcontext);
+	ea = audience_agg_state_new(aggcontext);
+	audience_expanded_copy_from(ea, d);
+	return ea;
 }
 
 /* Return the state datum. */
@@ -120,7 +123,8 @@ audience_intersect_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 	{
 		/* The first input is the whole intersection so far. */
-		ea = audience_expand(PG_GETARG_DATUM(1), audience_agg_context(fcinfo));
+		ea = audience_agg_state_new(audience_agg_context(fcinfo));
+		audience_expanded_copy_from(ea, PG_GETARG_DATUM(1));
 		PG_RETURN_AGG_STATE(ea);
 	}
 	ea = audience_agg_state(fcinfo);

@@ -620,7 +620,7 @@ merge_sorted_refs(roaring_bitmap_t *bitmap, const ContainerRef *refs, int nrefs)
 void
 audience_merge_ids(roaring_bitmap_t *bitmap, const uint32 *ids, uint32 *scratch, int n)
 {
-	uint32	   *next = palloc0(CONTAINER_VALUES * sizeof(uint32));
+	uint32	   *next;
 	ContainerRef *refs;
 	int			nrefs = 0;
 	uint32		lo = CONTAINER_VALUES - 1,
@@ -631,17 +631,20 @@ audience_merge_ids(roaring_bitmap_t *bitmap, const uint32 *ids, uint32 *scratch,
 
 	if (n == 0)
 		return;
+	/* Count the ids of each key, over the range of keys the batch has. */
 	for (i = 0; i < n; i++)
 	{
 		key = ids[i] >> 16;
-		next[key]++;
 		lo = Min(lo, key);
 		hi = Max(hi, key);
 	}
-	refs = palloc((hi - lo + 1) * sizeof(ContainerRef));
+	next = palloc0((hi - lo + 1) * sizeof(uint32));
+	for (i = 0; i < n; i++)
+		next[(ids[i] >> 16) - lo]++;
+	refs = palloc(Min((uint32) n, hi - lo + 1) * sizeof(ContainerRef));
 	for (key = lo; key <= hi; key++)
 	{
-		uint32		count = next[key];
+		uint32		count = next[key - lo];
 
 		if (count == 0)
 			continue;
@@ -650,11 +653,11 @@ audience_merge_ids(roaring_bitmap_t *bitmap, const uint32 *ids, uint32 *scratch,
 		refs[nrefs].count = refs[nrefs].card = count;
 		refs[nrefs].data = (const uint8 *) &scratch[pos];
 		nrefs++;
-		next[key] = pos;
+		next[key - lo] = pos;
 		pos += count;
 	}
 	for (i = 0; i < n; i++)
-		scratch[next[ids[i] >> 16]++] = ids[i];
+		scratch[next[(ids[i] >> 16) - lo]++] = ids[i];
 	pfree(next);
 	merge_sorted_refs(bitmap, refs, nrefs);
 	pfree(refs);

@@ -31,7 +31,10 @@ audience_xor_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	if (PG_ARGISNULL(0))
-		ea = audience_expand(PG_GETARG_DATUM(1), aggcontext);
+	{
+		ea = audience_agg_state_new(aggcontext);
+		audience_expanded_copy_from(ea, PG_GETARG_DATUM(1));
+	}
 	else
 	{
 		ea = audience_agg_state(fcinfo);
