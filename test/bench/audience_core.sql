@@ -13,6 +13,13 @@ SELECT quanyu_bench.compare('audience_agg over 10M rows vs count(v)',
 	$$SELECT cardinality(audience_agg(v)) FROM bench_ids$$,
 	$$SELECT count(v) FROM bench_ids$$, 2);
 
+-- Many groups: audience_agg per group against count(v) per group (hash aggregation).
+CREATE TABLE bench_groups AS SELECT (g % 100000) AS k, (g::bigint * 7919) % 50000000 AS v FROM generate_series(1, 3000000) g;
+VACUUM ANALYZE bench_groups;
+SELECT quanyu_bench.compare('audience_agg GROUP BY 100k groups of 30 ids vs count(v) GROUP BY',
+	$$SELECT sum(cardinality(a)) FROM (SELECT audience_agg(v) AS a FROM bench_groups GROUP BY k) s$$,
+	$$SELECT sum(c) FROM (SELECT count(v) AS c FROM bench_groups GROUP BY k) s$$, 2);
+
 -- 1000 audiences of 100k ids each, spread over 20M ids.
 CREATE TABLE bench_members AS
 	SELECT a, (a::bigint * 19997 + g * 200) % 20000000 AS v
@@ -36,4 +43,4 @@ SELECT quanyu_bench.compare('cardinality(a & b) of two 10M-id audiences vs join'
 	$$SELECT count(*) FROM bench_pair_rows r JOIN bench_pair_rows2 s USING (v)$$, 1);
 
 RESET max_parallel_workers_per_gather;
-DROP TABLE bench_ids, bench_members, bench_audiences, bench_pair, bench_pair_rows, bench_pair_rows2;
+DROP TABLE bench_ids, bench_groups, bench_members, bench_audiences, bench_pair, bench_pair_rows, bench_pair_rows2;
