@@ -10,18 +10,7 @@
 #include "postgres.h"
 
 #include "audience/audience.h"
-
-#ifdef WORDS_BIGENDIAN
-#error "the CRoaring portable format is little-endian; big-endian hosts are not supported"
-#endif
-
-/* Constants of the portable format (RoaringFormatSpec). */
-#define SERIAL_COOKIE_NO_RUNCONTAINER 12346
-#define SERIAL_COOKIE 12347
-#define NO_OFFSET_THRESHOLD 4
-#define ARRAY_MAX_CARDINALITY 4096
-#define BITSET_BYTES 8192
-#define MAX_CONTAINERS 65536
+#include "audience/audience_portable.h"
 
 /* A read cursor over untrusted bytes. */
 typedef struct PortableReader
@@ -52,24 +41,6 @@ reader_take(PortableReader *r, Size n)
 	return p;
 }
 
-static uint16
-read_u16(const uint8 *p)
-{
-	uint16		v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32
-read_u32(const uint8 *p)
-{
-	uint32		v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* An array container: card sorted, distinct 16-bit values. */
 static bool
 check_array_container(PortableReader *r, uint32 card)
@@ -80,7 +51,7 @@ check_array_container(PortableReader *r, uint32 card)
 	if (p == NULL)
 		return reader_fail(r, "An array container is truncated.");
 	for (i = 1; i < card; i++)
-		if (read_u16(p + 2 * i) <= read_u16(p + 2 * (i - 1)))
+		if (portable_u16(p + 2 * i) <= portable_u16(p + 2 * (i - 1)))
 			return reader_fail(r, "An array container is not sorted or has duplicates.");
 	return true;
 }
@@ -89,13 +60,13 @@ check_array_container(PortableReader *r, uint32 card)
 static bool
 check_bitset_container(PortableReader *r, uint32 card)
 {
-	const uint8 *p = reader_take(r, BITSET_BYTES);
+	const uint8 *p = reader_take(r, PORTABLE_BITSET_BYTES);
 	uint64		pop = 0;
 	int			i;
 
 	if (p == NULL)
 		return reader_fail(r, "A bitset container is truncated.");
-	for (i = 0; i < BITSET_BYTES; i += 8)
+	for (i = 0; i < PORTABLE_BITSET_BYTES; i += 8)
 	{
 		uint64		word;
 
@@ -119,14 +90,14 @@ check_run_container(PortableReader *r, uint32 card)
 
 	if (p == NULL)
 		return reader_fail(r, "A run container is truncated.");
-	nruns = read_u16(p);
+	nruns = portable_u16(p);
 	p = reader_take(r, (Size) nruns * 4);
 	if (p == NULL)
 		return reader_fail(r, "A run container is truncated.");
 	for (i = 0; i < nruns; i++)
 	{
-		uint32		start = read_u16(p + 4 * i);
-		uint32		length = read_u16(p + 4 * i + 2);
+		uint32		start = portable_u16(p + 4 * i);
+		uint32		length = portable_u16(p + 4 * i + 2);
 
 		if ((int64) start <= prev_end)
 			return reader_fail(r, "A run container's runs overlap or are not sorted.");
@@ -149,21 +120,21 @@ check_cookie(PortableReader *r, bool *hasrun, uint32 *size)
 
 	if (p == NULL)
 		return reader_fail(r, "The data is shorter than the 4-byte header.");
-	cookie = read_u32(p);
-	if ((cookie & 0xFFFF) == SERIAL_COOKIE)
+	cookie = portable_u32(p);
+	if ((cookie & 0xFFFF) == PORTABLE_COOKIE)
 	{
 		*hasrun = true;
 		*size = (cookie >> 16) + 1;
 		return true;
 	}
-	if (cookie != SERIAL_COOKIE_NO_RUNCONTAINER)
+	if (cookie != PORTABLE_COOKIE_NO_RUN)
 		return reader_fail(r, "The header does not start with a roaring format cookie.");
 	*hasrun = false;
 	p = reader_take(r, 4);
 	if (p == NULL)
 		return reader_fail(r, "The container count is truncated.");
-	*size = read_u32(p);
-	if (*size > MAX_CONTAINERS)
+	*size = portable_u32(p);
+	if (*size > PORTABLE_MAX_CONTAINERS)
 		return reader_fail(r, "The container count is larger than 65536.");
 	return true;
 }
@@ -172,7 +143,7 @@ check_cookie(PortableReader *r, bool *hasrun, uint32 *size)
 static bool
 check_offsets(PortableReader *r, const uint8 *offsets, uint32 i)
 {
-	if (offsets != NULL && read_u32(offsets + 4 * i) != r->pos)
+	if (offsets != NULL && portable_u32(offsets + 4 * i) != r->pos)
 		return reader_fail(r, "A container offset does not match the container's position.");
 	return true;
 }
@@ -199,23 +170,23 @@ audience_portable_check(const char *buf, Size len, const char **detail)
 		ok = reader_fail(&r, "The run container bitmap is truncated.");
 	else if ((keycards = reader_take(&r, (Size) size * 4)) == NULL)
 		ok = reader_fail(&r, "The container key table is truncated.");
-	else if ((!hasrun || size >= NO_OFFSET_THRESHOLD) &&
+	else if ((!hasrun || size >= PORTABLE_NO_OFFSET_THRESHOLD) &&
 			 (offsets = reader_take(&r, (Size) size * 4)) == NULL)
 		ok = reader_fail(&r, "The container offset table is truncated.");
 
 	for (i = 0; ok && i < size; i++)
 	{
-		uint32		key = read_u16(keycards + 4 * i);
-		uint32		card = read_u16(keycards + 4 * i + 2) + 1;
+		uint32		key = portable_u16(keycards + 4 * i);
+		uint32		card = portable_u16(keycards + 4 * i + 2) + 1;
 		bool		isrun = hasrun && (runbits[i / 8] >> (i % 8)) & 1;
 
-		if (i > 0 && key <= read_u16(keycards + 4 * (i - 1)))
+		if (i > 0 && key <= portable_u16(keycards + 4 * (i - 1)))
 			ok = reader_fail(&r, "The container keys are not in ascending order.");
 		else if (!check_offsets(&r, offsets, i))
 			ok = false;
 		else if (isrun)
 			ok = check_run_container(&r, card);
-		else if (card > ARRAY_MAX_CARDINALITY)
+		else if (card > PORTABLE_ARRAY_MAX)
 			ok = check_bitset_container(&r, card);
 		else
 			ok = check_array_container(&r, card);

@@ -30,6 +30,7 @@
 #include <roaring/containers/containers.h>
 
 #include "audience/audience.h"
+#include "audience/audience_portable.h"
 #include "port/pg_bitutils.h"
 
 #define CONTAINER_VALUES 65536
@@ -66,24 +67,6 @@ typedef struct FreshContainer
 	void	   *container;
 } FreshContainer;
 
-static uint16
-load_u16(const uint8 *p)
-{
-	uint16		v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64
-load_u64(const uint8 *p)
-{
-	uint64		v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* OR the values of ref into a bitset's words. */
 static void
 words_or_ref(uint64 *words, const ContainerRef *ref)
@@ -95,19 +78,19 @@ words_or_ref(uint64 *words, const ContainerRef *ref)
 		case REF_ARRAY:
 			for (i = 0; i < ref->count; i++)
 			{
-				uint16		v = load_u16(ref->data + 2 * i);
+				uint16		v = portable_u16(ref->data + 2 * i);
 
 				words[v >> 6] |= UINT64CONST(1) << (v & 63);
 			}
 			break;
 		case REF_BITSET:
 			for (i = 0; i < BITSET_WORDS; i++)
-				words[i] |= load_u64(ref->data + 8 * i);
+				words[i] |= portable_u64(ref->data + 8 * i);
 			break;
 		case REF_RUN:
 			for (i = 0; i < ref->count; i++)
-				bitset_set_lenrange(words, load_u16(ref->data + 4 * i),
-									load_u16(ref->data + 4 * i + 2));
+				bitset_set_lenrange(words, portable_u16(ref->data + 4 * i),
+									portable_u16(ref->data + 4 * i + 2));
 			break;
 		case REF_IDS:
 			{
@@ -230,8 +213,8 @@ runs_union(const ContainerRef *refs, int n, uint8 *typecode)
 	for (j = 0; j < n; j++)
 		for (i = 0; i < refs[j].count; i++)
 		{
-			runs[k].value = load_u16(refs[j].data + 4 * i);
-			runs[k].length = load_u16(refs[j].data + 4 * i + 2);
+			runs[k].value = portable_u16(refs[j].data + 4 * i);
+			runs[k].length = portable_u16(refs[j].data + 4 * i + 2);
 			k++;
 		}
 	qsort(runs, total, sizeof(rle16_t), run_start_cmp);
@@ -681,13 +664,13 @@ portable_container_count(const uint8 *buf, Size len)
 
 	if (len < 4)
 		portable_corrupted();
-	memcpy(&cookie, buf, 4);
-	if ((cookie & 0xFFFF) == SERIAL_COOKIE)
+	cookie = portable_u32(buf);
+	if ((cookie & 0xFFFF) == PORTABLE_COOKIE)
 		return (cookie >> 16) + 1;
-	if (cookie != SERIAL_COOKIE_NO_RUNCONTAINER || len < 8)
+	if (cookie != PORTABLE_COOKIE_NO_RUN || len < 8)
 		portable_corrupted();
-	memcpy(&size, buf + 4, 4);
-	if (size > MAX_CONTAINERS)
+	size = portable_u32(buf + 4);
+	if (size > PORTABLE_MAX_CONTAINERS)
 		portable_corrupted();
 	return size;
 }
@@ -699,7 +682,7 @@ check_runs(const uint8 *runs, uint32 nruns)
 	uint32		r;
 
 	for (r = 0; r < nruns; r++)
-		if ((uint32) load_u16(runs + 4 * r) + load_u16(runs + 4 * r + 2) > 0xFFFF)
+		if ((uint32) portable_u16(runs + 4 * r) + portable_u16(runs + 4 * r + 2) > 0xFFFF)
 			portable_corrupted();
 }
 
@@ -713,7 +696,7 @@ static uint32
 portable_refs(const uint8 *buf, Size len, ContainerRef *refs)
 {
 	uint32		size = portable_container_count(buf, len);
-	bool		hasrun = (load_u16(buf) == SERIAL_COOKIE);
+	bool		hasrun = (portable_u16(buf) == PORTABLE_COOKIE);
 	Size		pos = hasrun ? 4 : 8;
 	const uint8 *runbits = buf + pos;
 	const uint8 *keycards;
@@ -723,7 +706,7 @@ portable_refs(const uint8 *buf, Size len, ContainerRef *refs)
 		pos += (size + 7) / 8;
 	keycards = buf + pos;
 	pos += (Size) size * 4;
-	if (!hasrun || size >= NO_OFFSET_THRESHOLD)
+	if (!hasrun || size >= PORTABLE_NO_OFFSET_THRESHOLD)
 		pos += (Size) size * 4;
 	if (pos > len)
 		portable_corrupted();
@@ -733,14 +716,14 @@ portable_refs(const uint8 *buf, Size len, ContainerRef *refs)
 		ContainerRef *ref = &refs[i];
 		Size		bytes;
 
-		ref->key = load_u16(keycards + 4 * i);
-		ref->card = (uint32) load_u16(keycards + 4 * i + 2) + 1;
+		ref->key = portable_u16(keycards + 4 * i);
+		ref->card = (uint32) portable_u16(keycards + 4 * i + 2) + 1;
 		if (hasrun && (runbits[i / 8] >> (i % 8)) & 1)
 		{
 			if (len - pos < 2)
 				portable_corrupted();
 			ref->kind = REF_RUN;
-			ref->count = load_u16(buf + pos);
+			ref->count = portable_u16(buf + pos);
 			pos += 2;
 			bytes = (Size) ref->count * 4;
 		}

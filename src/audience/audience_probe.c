@@ -16,12 +16,7 @@
 
 #include "audience/audience.h"
 #include "audience/audience_fn.h"
-
-#define SERIAL_COOKIE_NO_RUNCONTAINER 12346
-#define SERIAL_COOKIE 12347
-#define NO_OFFSET_THRESHOLD 4
-#define ARRAY_MAX_CARDINALITY 4096
-#define BITSET_BYTES 8192
+#include "audience/audience_portable.h"
 
 typedef struct ProbeBytes
 {
@@ -141,7 +136,7 @@ probe_container_size(const ProbeBytes *b, Size pos, bool isrun, uint32 card, Siz
 		*size = 2 + (Size) nruns * 4;
 	}
 	else
-		*size = card > ARRAY_MAX_CARDINALITY ? BITSET_BYTES : (Size) card * 2;
+		*size = card > PORTABLE_ARRAY_MAX ? PORTABLE_BITSET_BYTES : (Size) card * 2;
 	return true;
 }
 
@@ -169,14 +164,14 @@ audience_portable_probe(const char *buf, Size len, uint32 id, bool *found)
 
 	if (!probe_u32(&b, 0, &cookie))
 		return false;
-	hasrun = (cookie & 0xFFFF) == SERIAL_COOKIE;
+	hasrun = (cookie & 0xFFFF) == PORTABLE_COOKIE;
 	if (hasrun)
 	{
 		size = (cookie >> 16) + 1;
 		runbits = 4;
 		keycards = runbits + (size + 7) / 8;
 	}
-	else if (cookie == SERIAL_COOKIE_NO_RUNCONTAINER && probe_u32(&b, 4, &size))
+	else if (cookie == PORTABLE_COOKIE_NO_RUN && probe_u32(&b, 4, &size))
 		keycards = 8;
 	else
 		return false;
@@ -209,7 +204,7 @@ audience_portable_probe(const char *buf, Size len, uint32 id, bool *found)
 	isrun = hasrun && (b.buf[runbits + idx / 8] >> (idx % 8)) & 1;
 
 	/* Locate the container: by the offset table, or by walking (< 4 containers). */
-	if (!hasrun || size >= NO_OFFSET_THRESHOLD)
+	if (!hasrun || size >= PORTABLE_NO_OFFSET_THRESHOLD)
 	{
 		uint32		offset;
 
@@ -237,9 +232,9 @@ audience_portable_probe(const char *buf, Size len, uint32 id, bool *found)
 
 	if (isrun)
 		return probe_runs(&b, pos, low, found);
-	if (card > ARRAY_MAX_CARDINALITY)
+	if (card > PORTABLE_ARRAY_MAX)
 	{
-		if (pos + BITSET_BYTES > len)
+		if (pos + PORTABLE_BITSET_BYTES > len)
 			return false;
 		*found = (b.buf[pos + low / 8] >> (low % 8)) & 1;
 		return true;
