@@ -50,6 +50,18 @@ typedef struct AudienceFlat
 #define AUDIENCE_HEADER_SIZE offsetof(AudienceFlat, payload)
 #define AUDIENCE_PAYLOAD_SIZE(flat) (VARSIZE(flat) - AUDIENCE_HEADER_SIZE)
 
+/*
+ * Memory a caller keeps for audience_merge_flats() from one batch to the
+ * next: fresh memory costs a page fault per 4 kB, which a new parallel
+ * worker would otherwise pay again on every batch.
+ */
+typedef struct AudienceMergeScratch
+{
+	MemoryContext cxt;			/* where buf lives */
+	char	   *buf;
+	Size		size;
+} AudienceMergeScratch;
+
 /* Distinguishes our expanded objects from any other type's. */
 #define AUDIENCE_EXPANDED_MAGIC 0x51594155	/* "QYAU" */
 
@@ -67,6 +79,9 @@ typedef struct AudienceExpanded
 	int			ninputs;
 	char	   *arena;			/* holds the inputs (audience_union.c) */
 	Size		arena_used;
+	Size		arena_size;
+	uint32		inputs_containers;	/* containers in the queued inputs */
+	AudienceMergeScratch merge_scratch;
 	bool		lazy;			/* bitmap holds unrepaired lazy-OR results */
 	Size		flat_size;		/* cached flat size; 0 when unknown */
 } AudienceExpanded;
@@ -105,7 +120,9 @@ extern void audience_check_alloc(const void *ptr);
 
 /* audience_merge.c: batched, container-at-a-time changes (bitmap left lazy) */
 extern void audience_merge_ids(roaring_bitmap_t *bitmap, const uint32 *ids, uint32 *scratch, int n);
-extern void audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n);
+extern void audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
+								 AudienceMergeScratch *scratch);
+extern uint32 audience_flat_containers(const AudienceFlat *flat);
 
 /* audience_agg.c: the state of audience-valued aggregates */
 extern MemoryContext audience_agg_context(FunctionCallInfo fcinfo);

@@ -281,6 +281,15 @@ container_copy_ref(const ContainerRef *ref, uint8 *typecode)
 }
 
 /*
+ * A growing array container becomes a bitset once it would pass
+ * BITSET_MIN_IDS ids (not DEFAULT_MAX_SIZE): later batches then set bits in
+ * place instead of rebuilding a sorted array each time.  Lazy repair turns
+ * bitsets of at most DEFAULT_MAX_SIZE ids back into arrays, so the stored
+ * form is the same; the state meanwhile takes at most 8 bytes per id.
+ */
+#define BITSET_MIN_IDS 1024
+
+/*
  * A new container holding the union of the refs (all of one key); NULL when
  * out of memory.  Small unions become arrays, unions of runs stay runs, the
  * rest are bitsets of unknown cardinality.
@@ -304,7 +313,7 @@ container_union(const ContainerRef *refs, int n, uint64 *scratch, uint8 *typecod
 		return container_copy_ref(&refs[0], typecode);
 	if (all_runs)
 		return runs_union(refs, n, typecode);
-	if (upper <= DEFAULT_MAX_SIZE)
+	if (upper <= BITSET_MIN_IDS)
 	{
 		for (i = 0; i < n; i++)
 			words_or_ref(scratch, &refs[i]);
@@ -332,14 +341,6 @@ typedef struct FreshList
 	int			n;
 } FreshList;
 
-/*
- * Adding ids, an array container becomes a bitset once it would pass
- * IDS_BITSET_MIN ids (not DEFAULT_MAX_SIZE): later batches then set bits in
- * place instead of rebuilding a sorted array each time.  Lazy repair turns
- * bitsets of at most DEFAULT_MAX_SIZE ids back into arrays, so the stored
- * form is the same; the state meanwhile takes at most 8 bytes per id.
- */
-#define IDS_BITSET_MIN 1024
 #define IDS_SORT_MAX 128
 
 /* Sort a few 16-bit values (insertion sort). */
@@ -401,7 +402,7 @@ array_add_ids(const array_container_t *a, const ContainerRef *ids, uint64 *scrat
 	if (a != NULL)
 		both[n++] = ref_of_container(ids->key, a, ARRAY_CONTAINER_TYPE_CODE);
 	both[n++] = *ids;
-	if (ids->count <= IDS_SORT_MAX && (a == NULL ? 0 : a->cardinality) + ids->count <= IDS_BITSET_MIN)
+	if (ids->count <= IDS_SORT_MAX && (a == NULL ? 0 : a->cardinality) + ids->count <= BITSET_MIN_IDS)
 	{
 		uint16		lows[IDS_SORT_MAX];
 		uint32		i;
@@ -411,7 +412,7 @@ array_add_ids(const array_container_t *a, const ContainerRef *ids, uint64 *scrat
 		sort_lows(lows, ids->count);
 		return array_merge_lows(a, lows, ids->count, typecode);
 	}
-	if (both[0].card + (n == 2 ? both[1].card : 0) <= IDS_BITSET_MIN)
+	if (both[0].card + (n == 2 ? both[1].card : 0) <= BITSET_MIN_IDS)
 		return container_union(both, n, scratch, typecode);
 	{
 		bitset_container_t *b = bitset_container_create();
@@ -771,35 +772,53 @@ sort_refs_by_key(ContainerRef *refs, ContainerRef *tmp, int n)
 	refs_radix_pass(tmp, refs, n, 8);
 }
 
+/* Number of containers of a stored value (its header checked). */
+uint32
+audience_flat_containers(const AudienceFlat *flat)
+{
+	audience_header_check(flat);
+	return portable_container_count((const uint8 *) flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
+}
+
 /*
  * OR n stored values into the bitmap, reading their portable payloads in
- * place.  The caller must mark the bitmap lazy.  Scratch memory comes from
- * the current context.
+ * place.  The caller must mark the bitmap lazy.  The container table comes
+ * from scratch, grown as needed and kept for the next call, or with scratch
+ * NULL from the current context.
  */
 void
-audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n)
+audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
+					 AudienceMergeScratch *scratch)
 {
 	uint32		total = 0;
 	uint32		k = 0;
+	Size		bytes;
 	ContainerRef *refs;
-	ContainerRef *tmp;
 	int			i;
 
 	for (i = 0; i < n; i++)
-	{
-		audience_header_check(flats[i]);
-		total += portable_container_count((const uint8 *) flats[i]->payload,
-										  AUDIENCE_PAYLOAD_SIZE(flats[i]));
-	}
+		total += audience_flat_containers(flats[i]);
 	if (total == 0)
 		return;
-	refs = palloc(total * sizeof(ContainerRef));
-	tmp = palloc(total * sizeof(ContainerRef));
+	bytes = 2 * (Size) total * sizeof(ContainerRef);
+	if (scratch == NULL)
+		refs = palloc(bytes);
+	else
+	{
+		if (scratch->size < bytes)
+		{
+			if (scratch->buf != NULL)
+				pfree(scratch->buf);
+			scratch->buf = MemoryContextAlloc(scratch->cxt, bytes);
+			scratch->size = bytes;
+		}
+		refs = (ContainerRef *) scratch->buf;
+	}
 	for (i = 0; i < n; i++)
 		k += portable_refs((const uint8 *) flats[i]->payload,
 						   AUDIENCE_PAYLOAD_SIZE(flats[i]), &refs[k]);
-	sort_refs_by_key(refs, tmp, total);
-	pfree(tmp);
+	sort_refs_by_key(refs, &refs[total], total);
 	merge_sorted_refs(bitmap, refs, total);
-	pfree(refs);
+	if (scratch == NULL)
+		pfree(refs);
 }

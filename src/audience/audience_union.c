@@ -16,9 +16,11 @@
  *	 - inputs of INPUT_DIRECT_MIN_BYTES or more (a parallel worker's partial
  *	   state, say) are a batch of their own, merged at once without a copy;
  *	 - the rest are copied into an arena owned by the state, fetched from
- *	   TOAST straight into it.  The arena is allocated once and reused by
- *	   every batch: a parallel worker is a new process, and fresh memory for
- *	   every input (page faults and zeroing) cost it more than the union.
+ *	   TOAST straight into it, and merged when INPUTS_MAX are queued, the
+ *	   arena is full or they hold INPUTS_MAX_CONTAINERS containers.  The
+ *	   arena and the merge's container table are allocated once and reused
+ *	   by every batch: a parallel worker is a new process, and fresh memory
+ *	   for every batch (page faults and zeroing) cost it more than the union.
  *
  * Every union leaves the bitmap lazy; it is repaired when next read.
  */
@@ -32,7 +34,9 @@
 #define INPUT_QUEUE_MIN_BYTES 8192
 #define INPUT_DIRECT_MIN_BYTES (1024 * 1024)
 #define INPUTS_MAX 64
+#define ARENA_MIN_BYTES (4 * 1024 * 1024)
 #define ARENA_BYTES (16 * 1024 * 1024)
+#define INPUTS_MAX_CONTAINERS (256 * 1024)
 
 /* Merge the queued inputs into the bitmap and empty the queue. */
 void
@@ -45,7 +49,8 @@ audience_union_flush(AudienceExpanded *ea)
 	/* Forget the queue first: after an error it must not be merged again. */
 	ea->ninputs = 0;
 	ea->arena_used = 0;
-	audience_merge_flats(ea->bitmap, ea->inputs, n);
+	ea->inputs_containers = 0;
+	audience_merge_flats(ea->bitmap, ea->inputs, n, &ea->merge_scratch);
 	ea->lazy = true;
 }
 
@@ -93,6 +98,23 @@ audience_detoast_into(Datum d, struct varlena *dest, Size rawsize)
 		pfree(flat);
 }
 
+/*
+ * Replace the (empty) arena by one twice as big, and with room for need
+ * bytes, up to ARENA_BYTES.  It starts small, so a union of a few inputs (one group of
+ * many in a hash aggregate, say) does not take 16 MB.
+ */
+static void
+audience_union_grow_arena(AudienceExpanded *ea, Size need)
+{
+	Size		size = Min(Max(Max(ea->arena_size * 4, ARENA_MIN_BYTES), need), ARENA_BYTES);
+
+	Assert(ea->arena_used == 0 && need <= ARENA_BYTES);
+	if (ea->arena != NULL)
+		pfree(ea->arena);
+	ea->arena = MemoryContextAlloc(ea->hdr.eoh_context, size);
+	ea->arena_size = size;
+}
+
 /* OR an audience into this one, now or in the next batch. */
 void
 audience_expanded_union(AudienceExpanded *ea, Datum input)
@@ -112,20 +134,31 @@ audience_expanded_union(AudienceExpanded *ea, Datum input)
 	{
 		AudienceFlat *flat = (AudienceFlat *) PG_DETOAST_DATUM(input);
 
-		audience_merge_flats(ea->bitmap, &flat, 1);
+		audience_merge_flats(ea->bitmap, &flat, 1, NULL);
 		if ((Pointer) flat != DatumGetPointer(input))
 			pfree(flat);
 		return;
 	}
-	if (ea->arena == NULL)
+	if (ea->inputs == NULL)
 	{
-		ea->arena = MemoryContextAlloc(ea->hdr.eoh_context, ARENA_BYTES);
 		ea->inputs = MemoryContextAlloc(ea->hdr.eoh_context, INPUTS_MAX * sizeof(AudienceFlat *));
+		ea->merge_scratch.cxt = ea->hdr.eoh_context;
 	}
-	if (ea->ninputs == INPUTS_MAX || ea->arena_used + MAXALIGN(size) > ARENA_BYTES)
+	if (ea->ninputs == INPUTS_MAX)
 		audience_union_flush(ea);
+	else if (ea->arena_used + MAXALIGN(size) > ea->arena_size)
+	{
+		/* Full before INPUTS_MAX inputs: merge them, and take a bigger arena. */
+		audience_union_flush(ea);
+		if (ea->arena_size < ARENA_BYTES)
+			audience_union_grow_arena(ea, MAXALIGN(size));
+	}
 	dest = (struct varlena *) (ea->arena + ea->arena_used);
 	audience_detoast_into(input, dest, size);
 	ea->inputs[ea->ninputs++] = (AudienceFlat *) dest;
 	ea->arena_used += MAXALIGN(size);
+	/* Bound the batch's container table (and the scratch kept for it) too. */
+	ea->inputs_containers += audience_flat_containers((AudienceFlat *) dest);
+	if (ea->inputs_containers >= INPUTS_MAX_CONTAINERS)
+		audience_union_flush(ea);
 }
