@@ -61,6 +61,16 @@ toast_is_compressed(const struct varatt_external *toast)
 	return VARATT_EXTERNAL_GET_EXTSIZE(*toast) < (uint32) (toast->va_rawsize - VARHDRSZ);
 }
 
+/* dest has room for the size the TOAST pointer gave, and no more. */
+static void
+audience_toast_size_mismatch(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("stored audience is corrupted"),
+			 errdetail("Its TOAST pointer and its data disagree on its size.")));
+}
+
 /*
  * Copy a stored audience of raw size rawsize into dest as a plain 4-byte
  * header varlena.  An uncompressed TOAST value is fetched straight into
@@ -82,7 +92,8 @@ audience_detoast_into(Datum d, struct varlena *dest, Size rawsize)
 			int32		attrsize = VARATT_EXTERNAL_GET_EXTSIZE(toast);
 			Relation	toastrel;
 
-			Assert(attrsize + VARHDRSZ == rawsize);
+			if ((Size) attrsize + VARHDRSZ != rawsize)
+				audience_toast_size_mismatch();
 			SET_VARSIZE(dest, attrsize + VARHDRSZ);
 			toastrel = table_open(toast.va_toastrelid, AccessShareLock);
 			table_relation_fetch_toast_slice(toastrel, toast.va_valueid, attrsize,
@@ -92,16 +103,18 @@ audience_detoast_into(Datum d, struct varlena *dest, Size rawsize)
 		}
 	}
 	flat = PG_DETOAST_DATUM(d);
-	Assert(VARSIZE(flat) == rawsize);
+	if (VARSIZE(flat) != rawsize)
+		audience_toast_size_mismatch();
 	memcpy(dest, flat, VARSIZE(flat));
 	if (flat != v)
 		pfree(flat);
 }
 
 /*
- * Replace the (empty) arena by one twice as big, and with room for need
- * bytes, up to ARENA_BYTES.  It starts small, so a union of a few inputs (one group of
- * many in a hash aggregate, say) does not take 16 MB.
+ * Replace the (empty) arena by one four times as big, with room for need
+ * bytes, up to ARENA_BYTES.  It starts at ARENA_MIN_BYTES, so a union of a
+ * few inputs (one group of many in a hash aggregate, say) does not take
+ * 16 MB.
  */
 static void
 audience_union_grow_arena(AudienceExpanded *ea, Size need)
