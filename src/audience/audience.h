@@ -143,7 +143,12 @@ audience_datum_is_expanded(Datum d)
 static inline AudienceExpanded *
 audience_datum_expanded(Datum d)
 {
-	AudienceExpanded *ea = (AudienceExpanded *) DatumGetEOHP(d);
+	varatt_expanded ptr;
+	AudienceExpanded *ea;
+
+	/* DatumGetEOHP(), without the call */
+	memcpy(&ptr, VARDATA_EXTERNAL(DatumGetPointer(d)), sizeof(ptr));
+	ea = (AudienceExpanded *) ptr.eohptr;
 
 	if (unlikely(ea->magic != AUDIENCE_EXPANDED_MAGIC))
 		elog(ERROR, "expanded datum is not an audience");
