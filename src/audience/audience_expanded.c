@@ -25,6 +25,9 @@
 #define PENDING_MAX 65536
 #define PENDING_MERGE_MIN 1024
 
+/* The memory context shared by the audience states of an aggregate context. */
+#define AGG_STATES_CONTEXT "audience aggregate states"
+
 static Size audience_get_flat_size(ExpandedObjectHeader *eohptr);
 static void audience_flatten_into(ExpandedObjectHeader *eohptr,
 								  void *result, Size allocated_size);
@@ -97,10 +100,9 @@ audience_agg_state_new(MemoryContext aggcontext)
 	MemoryContext states;
 
 	for (states = aggcontext->firstchild; states != NULL; states = states->nextchild)
-		if (strcmp(states->name, "audience aggregate states") == 0)
+		if (strcmp(states->name, AGG_STATES_CONTEXT) == 0)
 			return audience_expanded_new_in(states);
-	states = AllocSetContextCreate(aggcontext, "audience aggregate states",
-								   ALLOCSET_DEFAULT_SIZES);
+	states = AllocSetContextCreate(aggcontext, AGG_STATES_CONTEXT, ALLOCSET_DEFAULT_SIZES);
 	return audience_expanded_new_in(states);
 }
 

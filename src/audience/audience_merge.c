@@ -729,10 +729,10 @@ portable_refs(const uint8 *buf, Size len, ContainerRef *refs)
 			pos += 2;
 			bytes = (Size) ref->count * 4;
 		}
-		else if (ref->card > DEFAULT_MAX_SIZE)
+		else if (ref->card > PORTABLE_ARRAY_MAX)
 		{
 			ref->kind = REF_BITSET;
-			bytes = BITSET_WORDS * sizeof(uint64);
+			bytes = PORTABLE_BITSET_BYTES;
 		}
 		else
 		{
