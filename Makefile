@@ -2,7 +2,7 @@
 # the install script is assembled from src/<module>/*.sql in module order.
 
 EXTENSION   = quanyu
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
 MODULE_big  = quanyu
 
 # Module order matters for the install script: later modules use earlier ones.
@@ -10,12 +10,16 @@ QY_MODULES  = common audience identity clv metrics
 QY_SQL      = $(foreach m,$(QY_MODULES),$(sort $(wildcard src/$(m)/*.sql)))
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*/*.c)))
 
-DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
-DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
+# Released versions: their install scripts are frozen in upgrade/ and each
+# step to the next version is assembled from upgrade/<from>--<to>/*.sql.
+QY_UPGRADE_0_2 = $(sort $(wildcard upgrade/0.1.0--0.2.0/*.sql))
+
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
+DATA        = upgrade/$(EXTENSION)--0.1.0.sql
 REGRESS     = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 # installcheck against your own server: a fresh database with quanyu on the path.
 REGRESS_OPTS = --inputdir=. --load-extension=quanyu
-EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql results regression.diffs regression.out
+EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out
 
 PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  = -lroaring -lxxhash
@@ -26,6 +30,10 @@ include $(PGXS)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(QY_SQL)
 	cat $^ > $@
+
+$(EXTENSION)--0.1.0--0.2.0.sql: upgrade/header.sql $(QY_UPGRADE_0_2)
+	sed 's/@TO@/0.2.0/' upgrade/header.sql > $@
+	cat $(QY_UPGRADE_0_2) >> $@
 
 $(OBJS): $(wildcard src/*/*.h)
 
