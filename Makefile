@@ -6,7 +6,7 @@ EXTVERSION  = 0.2.0
 MODULE_big  = quanyu
 
 # Module order matters for the install script: later modules use earlier ones.
-QY_MODULES  = common audience identity clv metrics
+QY_MODULES  = common audience identity clv metrics security
 QY_SQL      = $(foreach m,$(QY_MODULES),$(sort $(wildcard src/$(m)/*.sql)))
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*/*.c)))
 
@@ -39,10 +39,14 @@ $(OBJS): $(wildcard src/*/*.h)
 
 installcheck: export PGOPTIONS += -c search_path=quanyu,public
 
-.PHONY: test demo bench
+.PHONY: test demo bench fuzz sanitize
 test:
 	bash test/run_tests.sh
 demo:
 	bash test/run_demo.sh
 bench:
 	bash test/run_bench.sh
+fuzz:
+	bash test/run_fuzz.sh
+sanitize:
+	bash test/run_sanitized.sh
