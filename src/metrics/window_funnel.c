@@ -407,7 +407,7 @@ window_funnel_deserialize(PG_FUNCTION_ARGS)
 
 /* Order events by timestamp, then by step mask. */
 static int
-funnel_event_cmp(const void *a, const void *b)
+funnel_event_cmp(const void *a, const void *b, void *arg)
 {
 	const FunnelEvent *x = (const FunnelEvent *) a;
 	const FunnelEvent *y = (const FunnelEvent *) b;
@@ -417,13 +417,16 @@ funnel_event_cmp(const void *a, const void *b)
 	return (x->mask > y->mask) - (x->mask < y->mask);
 }
 
-/* Sort the events; insertion sort for the few events most persons have. */
+/*
+ * Sort the events; insertion sort for the few events most persons have,
+ * an interruptible sort for the rest (a group may hold millions).
+ */
 static void
 funnel_sort(FunnelEvent *events, int n)
 {
 	if (n > 16)
 	{
-		qsort(events, n, sizeof(FunnelEvent), funnel_event_cmp);
+		qsort_interruptible(events, n, sizeof(FunnelEvent), funnel_event_cmp, NULL);
 		return;
 	}
 	for (int i = 1; i < n; i++)
@@ -431,7 +434,7 @@ funnel_sort(FunnelEvent *events, int n)
 		FunnelEvent e = events[i];
 		int			j = i - 1;
 
-		while (j >= 0 && funnel_event_cmp(&events[j], &e) > 0)
+		while (j >= 0 && funnel_event_cmp(&events[j], &e, NULL) > 0)
 		{
 			events[j + 1] = events[j];
 			j--;
