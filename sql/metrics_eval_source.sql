@@ -18,6 +18,13 @@ SELECT audience_eval('vip', 'metrics_src_bytea');
 CREATE TABLE metrics_src_text (name text, members text);
 INSERT INTO metrics_src_text VALUES ('vip', '{1,2}');
 SELECT audience_eval('vip', 'metrics_src_text');
+-- a type of another schema named audience is not ours
+CREATE SCHEMA metrics_fake;
+CREATE DOMAIN metrics_fake.audience AS bytea;
+CREATE TABLE metrics_fake.src (name text, members metrics_fake.audience);
+INSERT INTO metrics_fake.src VALUES ('vip', '\x01');
+SELECT audience_eval('vip', 'metrics_fake.src');
+DROP SCHEMA metrics_fake CASCADE;
 -- name of the wrong type, missing columns, relations that are not tables
 CREATE TABLE metrics_src_intname (name int, members audience);
 INSERT INTO metrics_src_intname VALUES (1, '{1}');
