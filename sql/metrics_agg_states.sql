@@ -47,22 +47,27 @@ SELECT my_lift6(i, i, '{1,2}') FROM generate_series(1, 3) i;
 CREATE AGGREGATE my_retention_final(bytea) (
 	SFUNC = pg_catalog.byteacat, STYPE = bytea, INITCOND = '', FINALFUNC = quanyu.retention_agg_final);
 SELECT my_retention_final(b) FROM (VALUES ('\x'::bytea)) v(b);
--- the layout of 0.1.0 with 200 conditions (overran a 64-element array)
+-- a state of 0.1.0 (12 bytes), here with 200 conditions (overran a 64-element array)
 SELECT my_retention_final(b) FROM (VALUES ('\xc8000000ffffffffffffffff'::bytea)) v(b);
--- tag, version 1, 200 conditions
-SELECT my_retention_final(b) FROM (VALUES ('\x515201c8ffffffffffffffff'::bytea)) v(b);
--- tag, version 2
-SELECT my_retention_final(b) FROM (VALUES ('\x515202030500000000000000'::bytea)) v(b);
--- tag, version 1, 3 conditions, a bit above them
-SELECT my_retention_final(b) FROM (VALUES ('\x515201030900000000000000'::bytea)) v(b);
--- tag, version 1, 0 conditions
-SELECT my_retention_final(b) FROM (VALUES ('\x515201000000000000000000'::bytea)) v(b);
+-- the layout: conditions (int32), mask (int64), tag 5152, version, reserved
+-- 200 conditions
+SELECT my_retention_final(b) FROM (VALUES ('\xc8000000ffffffffffffffff51520100'::bytea)) v(b);
+-- -1 conditions
+SELECT my_retention_final(b) FROM (VALUES ('\xffffffff050000000000000051520100'::bytea)) v(b);
+-- 0 conditions
+SELECT my_retention_final(b) FROM (VALUES ('\x00000000000000000000000051520100'::bytea)) v(b);
+-- 3 conditions, a bit above them
+SELECT my_retention_final(b) FROM (VALUES ('\x03000000090000000000000051520100'::bytea)) v(b);
+-- wrong tag, version 2, a reserved byte set
+SELECT my_retention_final(b) FROM (VALUES ('\x03000000050000000000000000000100'::bytea)) v(b);
+SELECT my_retention_final(b) FROM (VALUES ('\x03000000050000000000000051520200'::bytea)) v(b);
+SELECT my_retention_final(b) FROM (VALUES ('\x03000000050000000000000051520101'::bytea)) v(b);
 -- one byte short, one byte long, a megabyte
-SELECT my_retention_final(b) FROM (VALUES ('\x5152010305000000000000'::bytea)) v(b);
-SELECT my_retention_final(b) FROM (VALUES ('\x51520103050000000000000000'::bytea)) v(b);
+SELECT my_retention_final(b) FROM (VALUES ('\x030000000500000000000000515201'::bytea)) v(b);
+SELECT my_retention_final(b) FROM (VALUES ('\x0300000005000000000000005152010000'::bytea)) v(b);
 SELECT my_retention_final(b) FROM (VALUES (pg_catalog.decode(pg_catalog.repeat('ff', 1048576), 'hex'))) v(b);
 -- a well-formed state: 3 conditions, 1 and 3 met
-SELECT my_retention_final(b) FROM (VALUES ('\x515201030500000000000000'::bytea)) v(b);
+SELECT my_retention_final(b) FROM (VALUES ('\x03000000050000000000000051520100'::bytea)) v(b);
 CREATE AGGREGATE my_lift_final(double precision[]) (
 	SFUNC = pg_catalog.array_cat, STYPE = double precision[], INITCOND = '{}', FINALFUNC = quanyu.segment_lift_final);
 SELECT my_lift_final(a) FROM (VALUES ('{}'::double precision[])) v(a);
@@ -78,7 +83,7 @@ CREATE FUNCTION last_bytea(bytea, bytea) RETURNS bytea
 CREATE FUNCTION last_float8s(double precision[], double precision[]) RETURNS double precision[]
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT $2';
 CREATE AGGREGATE my_retention_combine(bytea) (
-	SFUNC = last_bytea, STYPE = bytea, INITCOND = '\x515201030100000000000000',
+	SFUNC = last_bytea, STYPE = bytea, INITCOND = '\x03000000010000000000000051520100',
 	FINALFUNC = quanyu.retention_agg_final, COMBINEFUNC = quanyu.retention_agg_combine, PARALLEL = SAFE);
 CREATE AGGREGATE my_lift_combine(double precision[]) (
 	SFUNC = last_float8s, STYPE = double precision[], INITCOND = '{0,0,0,0,0,0}',
@@ -90,7 +95,7 @@ SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
 SELECT my_retention_combine('\xc8000000ffffffffffffffff') FROM states_rows;
 SELECT my_retention_combine('\x5152010305') FROM states_rows;
-SELECT my_retention_combine('\x515201030500000000000000') FROM states_rows;
+SELECT my_retention_combine('\x03000000050000000000000051520100') FROM states_rows;
 SELECT my_lift_combine('{1,1,0,-1,0,0}') FROM states_rows;
 SELECT my_lift_combine('{1,1,0}') FROM states_rows;
 SELECT (my_lift_combine('{1,1,0,1,2,0}')).in_persons >= 1 AS combined FROM states_rows;

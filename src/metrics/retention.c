@@ -91,20 +91,31 @@ audience_retention_rate(PG_FUNCTION_ARGS)
  * is plain bytea, so the support functions are callable with any bytes and
  * usable in a user's CREATE AGGREGATE with any INITCOND: every use checks
  * the length, tag, version and fields before trusting it.  Fields are read
- * with memcpy, so a state needs neither alignment nor a 4-byte header.
+ * and written with memcpy at fixed offsets, so a state needs neither
+ * alignment nor a 4-byte header.
+ *
+ * After the varlena header:
+ *	 offset  size  field
+ *	 0       4     number of conditions, 1 to 64
+ *	 4       8     mask of the conditions met (bit i: condition i + 1)
+ *	 12      2     tag RETENTION_STATE_MAGIC
+ *	 14      1     format version RETENTION_STATE_VERSION
+ *	 15      1     reserved, 0
+ *
+ * The first 12 bytes are the whole state of 0.1.0, at the same offsets: a
+ * backend that loaded the 0.1.0 library before the file was replaced still
+ * reads its parallel workers' (new) states right, and this version refuses
+ * a 0.1.0 state by its length.
  */
-typedef struct RetentionState
-{
-	int32		vl_len_;
-	uint16		magic;			/* RETENTION_STATE_MAGIC */
-	uint8		version;		/* RETENTION_STATE_VERSION */
-	uint8		nconds;			/* 1 to RETENTION_MAX_CONDITIONS */
-	uint64		seen;			/* bit i: some row met condition i + 1 */
-} RetentionState;
-
 #define RETENTION_STATE_MAGIC	0x5251	/* "QR" */
 #define RETENTION_STATE_VERSION 1
-#define RETENTION_STATE_BYTES	(sizeof(RetentionState) - VARHDRSZ)
+#define RETENTION_OFF_NCONDS	0
+#define RETENTION_OFF_SEEN		4
+#define RETENTION_OFF_MAGIC		12
+#define RETENTION_OFF_VERSION	14
+#define RETENTION_OFF_RESERVED	15
+#define RETENTION_STATE_BYTES	16
+#define RETENTION_STATE_SIZE	(VARHDRSZ + RETENTION_STATE_BYTES)
 
 /* The fields of a state, read and checked. */
 typedef struct RetentionValue
@@ -142,27 +153,35 @@ retention_state_read(FunctionCallInfo fcinfo, int argno, const char *fname, bool
 	struct varlena *v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(argno));
 	const char *data = VARDATA_ANY(v);
 	Size		len = VARSIZE_ANY_EXHDR(v);
-	RetentionState st;
+	int32		nconds;
+	uint64		seen;
+	uint16		magic;
+	uint8		version;
+	uint8		reserved;
 	RetentionValue result;
 
 	if (len != RETENTION_STATE_BYTES)
-		retention_bad_state(fname, psprintf("The state has %zu bytes; a retention_agg state has %zu.",
-											len, (Size) RETENTION_STATE_BYTES));
-	memcpy((char *) &st + VARHDRSZ, data, RETENTION_STATE_BYTES);
-	if (st.magic != RETENTION_STATE_MAGIC)
-		retention_bad_state(fname, psprintf("The state starts with tag %04x, not %04x.",
-											st.magic, RETENTION_STATE_MAGIC));
-	if (st.version != RETENTION_STATE_VERSION)
-		retention_bad_state(fname, psprintf("The state has format version %d; this build reads version %d.",
-											st.version, RETENTION_STATE_VERSION));
-	if (st.nconds < 1 || st.nconds > RETENTION_MAX_CONDITIONS ||
-		(st.seen & ~retention_conds_mask(st.nconds)) != 0)
+		retention_bad_state(fname, psprintf("The state has %zu bytes; a retention_agg state has %d.",
+											len, RETENTION_STATE_BYTES));
+	memcpy(&nconds, data + RETENTION_OFF_NCONDS, sizeof(nconds));
+	memcpy(&seen, data + RETENTION_OFF_SEEN, sizeof(seen));
+	memcpy(&magic, data + RETENTION_OFF_MAGIC, sizeof(magic));
+	memcpy(&version, data + RETENTION_OFF_VERSION, sizeof(version));
+	memcpy(&reserved, data + RETENTION_OFF_RESERVED, sizeof(reserved));
+	if (magic != RETENTION_STATE_MAGIC)
+		retention_bad_state(fname, psprintf("The state has tag %04x, not %04x.",
+											magic, RETENTION_STATE_MAGIC));
+	if (version != RETENTION_STATE_VERSION || reserved != 0)
+		retention_bad_state(fname, psprintf("The state has format version %d (reserved byte %d); this build reads version %d.",
+											version, reserved, RETENTION_STATE_VERSION));
+	if (nconds < 1 || nconds > RETENTION_MAX_CONDITIONS ||
+		(seen & ~retention_conds_mask(nconds)) != 0)
 		retention_bad_state(fname, psprintf("The state has %d conditions and mask %016llx.",
-											st.nconds, (unsigned long long) st.seen));
+											nconds, (unsigned long long) seen));
 	if (inplace != NULL)
 		*inplace = (v == raw && VARATT_IS_4B_U(raw));
-	result.nconds = st.nconds;
-	result.seen = st.seen;
+	result.nconds = nconds;
+	result.seen = seen;
 	return result;
 }
 
@@ -181,26 +200,34 @@ retention_nconds(ArrayType *conds)
 	return n;
 }
 
-/* Write a whole state at dest (which need not be aligned). */
+/* Write a whole state, header included, at dest (which need not be aligned). */
 static void
 retention_state_set(void *dest, int n, uint64 seen)
 {
-	RetentionState st;
+	union
+	{
+		char		bytes[RETENTION_STATE_SIZE];
+		int32		align;		/* for the varlena header */
+	}			buf;
+	char	   *data = buf.bytes + VARHDRSZ;
+	int32		nconds = n;
+	uint16		magic = RETENTION_STATE_MAGIC;
+	uint8		version = RETENTION_STATE_VERSION;
 
-	memset(&st, 0, sizeof(st));
-	SET_VARSIZE(&st, sizeof(RetentionState));
-	st.magic = RETENTION_STATE_MAGIC;
-	st.version = RETENTION_STATE_VERSION;
-	st.nconds = (uint8) n;
-	st.seen = seen;
-	memcpy(dest, &st, sizeof(st));
+	SET_VARSIZE(buf.bytes, RETENTION_STATE_SIZE);
+	memcpy(data + RETENTION_OFF_NCONDS, &nconds, sizeof(nconds));
+	memcpy(data + RETENTION_OFF_SEEN, &seen, sizeof(seen));
+	memcpy(data + RETENTION_OFF_MAGIC, &magic, sizeof(magic));
+	memcpy(data + RETENTION_OFF_VERSION, &version, sizeof(version));
+	data[RETENTION_OFF_RESERVED] = 0;
+	memcpy(dest, buf.bytes, RETENTION_STATE_SIZE);
 }
 
 /* A new state for n conditions in the aggregate context. */
-static RetentionState *
+static void *
 retention_state_new(MemoryContext cxt, int n, uint64 seen)
 {
-	RetentionState *state = MemoryContextAllocZero(cxt, sizeof(RetentionState));
+	void	   *state = MemoryContextAlloc(cxt, RETENTION_STATE_SIZE);
 
 	retention_state_set(state, n, seen);
 	return state;
