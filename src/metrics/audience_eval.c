@@ -12,20 +12,38 @@
  * The whole text is parsed and every name resolved before any set is
  * computed, so errors (which give the 1-based character position) cost
  * nothing, and the table form reads only the rows it needs.
+ *
+ * Bounds, since the text is untrusted: at most SEG_MAX_LENGTH bytes and
+ * SEG_MAX_DEPTH nested parentheses.  Chains of operators are parsed and
+ * evaluated in loops, so only parentheses make the recursion deeper, and
+ * an evaluation keeps one intermediate set per open parenthesis level.
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "audience/audience.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "common/sql_safety.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "metrics/metrics_util.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
+
+/* The longest expression text, in bytes. */
+#define SEG_MAX_LENGTH (1024 * 1024)
+/* The deepest nesting of parentheses. */
+#define SEG_MAX_DEPTH 1000
+/* How much of the expression error hints quote, in bytes. */
+#define SEG_HINT_LENGTH 200
 
 /* A node of the parsed expression: an operator or a name. */
 typedef struct SegNode
@@ -42,14 +60,35 @@ typedef struct SegParser
 {
 	const char *text;
 	int			pos;			/* byte offset of the next token */
-	List	   *names;			/* every name node, for resolution */
+	int			depth;			/* parentheses open at pos */
+	List	   *names;			/* every name node in text order, for resolution */
 } SegParser;
+
+/* A distinct name of the expression, with its first node in text order. */
+typedef struct SegName
+{
+	const char *name;
+	SegNode    *first;
+} SegName;
 
 /* The 1-based character position of a byte offset. */
 static int
 seg_position(const char *text, int offset)
 {
 	return pg_mbstrlen_with_len(text, offset) + 1;
+}
+
+/* The expression for error hints: its first SEG_HINT_LENGTH bytes at most. */
+static char *
+seg_hint_text(const char *text)
+{
+	int			len = strlen(text);
+	int			cut;
+
+	if (len <= SEG_HINT_LENGTH)
+		return pstrdup(text);
+	cut = pg_mbcliplen(text, len, SEG_HINT_LENGTH);
+	return psprintf("%.*s...", cut, text);
 }
 
 /* Raise a syntax error at a byte offset. */
@@ -61,7 +100,7 @@ seg_syntax_error(SegParser *p, int offset, const char *detail)
 			 errmsg("syntax error in segment expression at position %d",
 					seg_position(p->text, offset)),
 			 errdetail("%s", detail),
-			 errhint("Expression: %s", p->text)));
+			 errhint("Expression: %s", seg_hint_text(p->text))));
 }
 
 /* Skip white space. */
@@ -137,11 +176,18 @@ seg_parse_factor(SegParser *p)
 	SegNode    *node;
 
 	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
 	seg_skip_space(p);
 	if (p->text[p->pos] == '(')
 	{
 		int			open = p->pos;
 
+		if (++p->depth > SEG_MAX_DEPTH)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("segment expression nested too deeply at position %d",
+							seg_position(p->text, open)),
+					 errdetail("At most %d levels of parentheses are allowed.", SEG_MAX_DEPTH)));
 		p->pos++;
 		node = seg_parse_expr(p);
 		seg_skip_space(p);
@@ -153,6 +199,7 @@ seg_parse_factor(SegParser *p)
 												 seg_describe_token(p)));
 		}
 		p->pos++;
+		p->depth--;
 		return node;
 	}
 	if (p->text[p->pos] == '"' || seg_name_char((unsigned char) p->text[p->pos]))
@@ -218,9 +265,16 @@ static SegNode *
 seg_parse(SegParser *p, const char *text)
 {
 	SegNode    *root;
+	Size		len = strlen(text);
 
+	if (len > SEG_MAX_LENGTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("segment expression too long: %zu bytes", len),
+				 errdetail("At most %d bytes are allowed.", SEG_MAX_LENGTH)));
 	p->text = text;
 	p->pos = 0;
+	p->depth = 0;
 	p->names = NIL;
 	seg_skip_space(p);
 	if (p->text[p->pos] == '\0')
@@ -245,44 +299,83 @@ seg_unknown_name(SegParser *p, SegNode *node, const char *where)
 			 errmsg("unknown audience \"%s\" at position %d of segment expression",
 					node->name, seg_position(p->text, node->offset)),
 			 errdetail("%s", where),
-			 errhint("Expression: %s", p->text)));
+			 errhint("Expression: %s", seg_hint_text(p->text))));
 }
 
-/* Evaluate a node; the result is owned by the current memory context or an input. */
-static const roaring_bitmap_t *
-seg_eval(SegNode *node, const roaring_bitmap_t **slots)
+/* One operation on two sets: a new malloc'd bitmap (NULL when out of memory). */
+static roaring_bitmap_t *
+seg_apply(char op, const roaring_bitmap_t *l, const roaring_bitmap_t *r)
 {
-	const roaring_bitmap_t *l;
-	const roaring_bitmap_t *r;
-
-	check_stack_depth();
-	CHECK_FOR_INTERRUPTS();
-	if (node->op == 0)
-		return slots[node->slot];
-	l = seg_eval(node->left, slots);
-	r = seg_eval(node->right, slots);
-	switch (node->op)
+	switch (op)
 	{
 		case '&':
-			return metrics_own(roaring_bitmap_and(l, r));
+			return roaring_bitmap_and(l, r);
 		case '|':
-			return metrics_own(roaring_bitmap_or(l, r));
+			return roaring_bitmap_or(l, r);
 		case '-':
-			return metrics_own(roaring_bitmap_andnot(l, r));
+			return roaring_bitmap_andnot(l, r);
 		default:
-			return metrics_own(roaring_bitmap_xor(l, r));
+			return roaring_bitmap_xor(l, r);
 	}
+}
+
+/*
+ * Evaluate a node into a new audience owned by the current memory context.
+ * A chain of operators (the left spine of the tree) is walked in a loop
+ * with one running result; only an operand in parentheses recurses, and
+ * its result lives in a context deleted as soon as it has been used.
+ */
+static AudienceExpanded *
+seg_eval(SegNode *node, const roaring_bitmap_t **slots)
+{
+	AudienceExpanded *acc = audience_expanded_new(CurrentMemoryContext);
+	const roaring_bitmap_t *cur;
+	SegNode   **spine;
+	SegNode    *leaf;
+	int			nops = 0;
+	int			i;
+
+	check_stack_depth();
+	for (leaf = node; leaf->op != 0; leaf = leaf->left)
+		nops++;
+	cur = slots[leaf->slot];
+	if (nops == 0)
+	{
+		audience_expanded_set_bitmap(acc, roaring_bitmap_copy(cur));
+		return acc;
+	}
+	/* The operators from the innermost (leftmost) out. */
+	spine = palloc(sizeof(SegNode *) * nops);
+	i = nops;
+	for (SegNode *op = node; op->op != 0; op = op->left)
+		spine[--i] = op;
+	for (i = 0; i < nops; i++)
+	{
+		SegNode    *right = spine[i]->right;
+
+		CHECK_FOR_INTERRUPTS();
+		if (right->op == 0)
+			audience_expanded_set_bitmap(acc, seg_apply(spine[i]->op, cur, slots[right->slot]));
+		else
+		{
+			/* A parenthesised operand: freed (its context and bitmap) once used. */
+			AudienceExpanded *r = seg_eval(right, slots);
+
+			audience_expanded_set_bitmap(acc, seg_apply(spine[i]->op, cur, r->bitmap));
+			DeleteExpandedObject(EOHPGetRWDatum(&r->hdr));
+		}
+		/* set_bitmap freed the previous running result, if cur was it */
+		cur = acc->bitmap;
+	}
+	pfree(spine);
+	return acc;
 }
 
 /* Evaluate the parsed expression and return the audience datum. */
 static Datum
 seg_result(SegNode *root, const roaring_bitmap_t **slots)
 {
-	const roaring_bitmap_t *result = seg_eval(root, slots);
-	AudienceExpanded *ea = audience_expanded_new(CurrentMemoryContext);
-
-	audience_expanded_set_bitmap(ea, roaring_bitmap_copy(result));
-	return EOHPGetRWDatum(&ea->hdr);
+	return EOHPGetRWDatum(&seg_eval(root, slots)->hdr);
 }
 
 /* Raise an error for a NULL audience that the expression uses. */
@@ -293,6 +386,93 @@ seg_null_audience(SegParser *p, SegNode *node)
 			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 			 errmsg("audience \"%s\" at position %d of segment expression is null",
 					node->name, seg_position(p->text, node->offset))));
+}
+
+/* qsort comparator of C strings through pointers to them. */
+static int
+seg_cstring_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* qsort comparator of name nodes: by name, then by position in the text. */
+static int
+seg_node_cmp(const void *a, const void *b)
+{
+	const SegNode *x = *(SegNode *const *) a;
+	const SegNode *y = *(SegNode *const *) b;
+	int			c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+/*
+ * The distinct names of the expression, sorted, each with its first node
+ * in the text; every name node's slot is set to its name's index.  Sorting
+ * keeps resolution O(n log n) for expressions of many names.
+ */
+static SegName *
+seg_distinct_names(SegParser *p, int *nnames)
+{
+	int			nnodes = list_length(p->names);
+	SegNode   **nodes = palloc(sizeof(SegNode *) * Max(nnodes, 1));
+	SegName    *names = palloc(sizeof(SegName) * Max(nnodes, 1));
+	int			n = 0;
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, p->names)
+		nodes[i++] = (SegNode *) lfirst(lc);
+	qsort(nodes, nnodes, sizeof(SegNode *), seg_node_cmp);
+	for (i = 0; i < nnodes; i++)
+	{
+		if (n == 0 || strcmp(names[n - 1].name, nodes[i]->name) != 0)
+		{
+			names[n].name = nodes[i]->name;
+			names[n].first = nodes[i];
+			n++;
+		}
+		nodes[i]->slot = n - 1;
+	}
+	pfree(nodes);
+	*nnames = n;
+	return names;
+}
+
+/* The index of name among the sorted distinct names, or -1. */
+static int
+seg_find_name(const SegName *names, int n, const char *name)
+{
+	int			lo = 0;
+	int			hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int			c = strcmp(name, names[mid].name);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/* The distinct name whose first node comes first in the text among those not found. */
+static SegNode *
+seg_first_missing(const SegName *names, int n, const bool *found)
+{
+	SegNode    *first = NULL;
+
+	for (int i = 0; i < n; i++)
+		if (!found[i] && (first == NULL || names[i].first->offset < first->offset))
+			first = names[i].first;
+	return first;
 }
 
 PG_FUNCTION_INFO_V1(audience_eval);
@@ -314,8 +494,12 @@ audience_eval(PG_FUNCTION_ARGS)
 	char		typalign;
 	SegParser	p;
 	SegNode    *root = seg_parse(&p, expr);
+	SegName    *used;
+	int			nused;
+	char	  **given;
+	int		   *given_index;
 	const roaring_bitmap_t **slots;
-	ListCell   *lc;
+	bool	   *found;
 
 	if (ARR_NDIM(names_arr) > 1 || ARR_NDIM(auds_arr) > 1)
 		ereport(ERROR,
@@ -330,45 +514,181 @@ audience_eval(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("audience_eval got %d names and %d audiences", nnames, nauds),
 				 errdetail("Each name labels the audience at the same position.")));
+
+	/*
+	 * The given names as C strings, each followed by its 0-based position
+	 * (a pointer to the string is also a pointer into given[]), sorted to
+	 * find duplicates and to look names up.
+	 */
+	given = palloc(sizeof(char *) * Max(nnames, 1));
 	for (int i = 0; i < nnames; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (name_nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("element %d of audience_eval names is null", i + 1)));
-		for (int j = 0; j < i; j++)
-			if (!name_nulls[j] && strcmp(TextDatumGetCString(names[i]), TextDatumGetCString(names[j])) == 0)
+		given[i] = TextDatumGetCString(names[i]);
+	}
+	{
+		char	  **sorted = palloc(sizeof(char *) * Max(nnames, 1));
+
+		memcpy(sorted, given, sizeof(char *) * nnames);
+		qsort(sorted, nnames, sizeof(char *), seg_cstring_cmp);
+		for (int i = 1; i < nnames; i++)
+			if (strcmp(sorted[i - 1], sorted[i]) == 0)
+			{
+				int			first = -1;
+				int			second = -1;
+
+				for (int j = 0; j < nnames; j++)
+					if (strcmp(given[j], sorted[i]) == 0)
+					{
+						if (first < 0)
+							first = j;
+						else if (second < 0)
+							second = j;
+					}
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("duplicate audience name \"%s\" in audience_eval names",
-								TextDatumGetCString(names[i])),
-						 errdetail("Elements %d and %d have the same name.", j + 1, i + 1)));
+						 errmsg("duplicate audience name \"%s\" in audience_eval names", sorted[i]),
+						 errdetail("Elements %d and %d have the same name.", first + 1, second + 1)));
+			}
+		pfree(sorted);
 	}
-	slots = palloc0(sizeof(roaring_bitmap_t *) * Max(nnames, 1));
-	foreach(lc, p.names)
+	used = seg_distinct_names(&p, &nused);
+	slots = palloc0(sizeof(roaring_bitmap_t *) * nused);
+	found = palloc0(sizeof(bool) * nused);
+	given_index = palloc(sizeof(int) * nused);
+	/* Each given name: is it used, and where. */
+	for (int i = 0; i < nnames; i++)
 	{
-		SegNode    *node = (SegNode *) lfirst(lc);
-		int			i;
+		int			u = seg_find_name(used, nused, given[i]);
 
-		for (i = 0; i < nnames; i++)
-			if (strcmp(node->name, TextDatumGetCString(names[i])) == 0)
-				break;
-		if (i == nnames)
-			seg_unknown_name(&p, node, "The name is not among the names given.");
-		if (aud_nulls[i])
-			seg_null_audience(&p, node);
-		if (slots[i] == NULL)
-			slots[i] = audience_datum_bitmap(auds[i]);
-		node->slot = i;
+		CHECK_FOR_INTERRUPTS();
+		if (u >= 0)
+		{
+			found[u] = true;
+			given_index[u] = i;
+		}
+	}
+	{
+		SegNode    *missing = seg_first_missing(used, nused, found);
+
+		if (missing != NULL)
+			seg_unknown_name(&p, missing, "The name is not among the names given.");
+	}
+	/* NULL audiences, reported in text order; then the sets, decoded once each. */
+	{
+		ListCell   *lc;
+
+		foreach(lc, p.names)
+		{
+			SegNode    *node = (SegNode *) lfirst(lc);
+
+			if (aud_nulls[given_index[node->slot]])
+				seg_null_audience(&p, node);
+		}
+	}
+	for (int u = 0; u < nused; u++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		slots[u] = audience_datum_bitmap(auds[given_index[u]]);
 	}
 	PG_RETURN_DATUM(seg_result(root, slots));
+}
+
+/* Raise the error for a column of the source that is missing or of the wrong type. */
+static void
+seg_bad_column(const char *relname, const char *column, Oid type, const char *expected)
+{
+	if (!OidIsValid(type))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation %s does not exist", column, relname),
+				 errdetail("audience_eval reads a table or view with columns name (text) and members (audience).")));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" of relation %s has type %s, not %s",
+					column, relname, format_type_be(type), expected),
+			 errdetail("audience_eval reads a table or view with columns name (text) and members (audience).")));
+}
+
+/* The type of a live column, or InvalidOid when there is none of that name. */
+static Oid
+seg_column_type(Oid relid, const char *column, AttrNumber *attnum)
+{
+	*attnum = get_attnum(relid, column);
+	if (*attnum == InvalidAttrNumber || *attnum < 0)
+		return InvalidOid;
+	return get_atttype(relid, *attnum);
+}
+
+/*
+ * Check the source relation before reading it: it exists, the caller may
+ * read its name and members columns (checked again by the query itself,
+ * which runs as the caller; checking first means no lock is taken on a
+ * relation the caller cannot read), and, under that lock, the columns have
+ * the right types: a string type for name, our audience type (or a domain
+ * over it) for members.  Sets *members_type to the column's declared type.
+ */
+static void
+seg_check_source(FunctionCallInfo fcinfo, Oid relid, const char *relname, Oid *members_type)
+{
+	char		relkind = get_rel_relkind(relid);
+	Oid			audience_type = get_func_rettype(fcinfo->flinfo->fn_oid);
+	AttrNumber	name_att;
+	AttrNumber	members_att;
+	Oid			name_type;
+	char		category;
+	bool		preferred;
+
+	if (relkind == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW && relkind != RELKIND_MATVIEW &&
+		relkind != RELKIND_FOREIGN_TABLE && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("audience_eval cannot read %s", relname),
+				 errdetail("The source must be a table, view, materialized view or foreign table.")));
+	name_att = get_attnum(relid, "name");
+	members_att = get_attnum(relid, "members");
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		(name_att <= 0 || members_att <= 0 ||
+		 pg_attribute_aclcheck(relid, name_att, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		 pg_attribute_aclcheck(relid, members_att, GetUserId(), ACL_SELECT) != ACLCHECK_OK))
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(relkind), get_rel_name(relid));
+
+	/* Under the lock the query will take anyway, the columns cannot change. */
+	LockRelationOid(relid, AccessShareLock);
+	if (get_rel_relkind(relid) == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation %s was dropped", relname)));
+	name_type = seg_column_type(relid, "name", &name_att);
+	if (!OidIsValid(name_type))
+		seg_bad_column(relname, "name", InvalidOid, "text");
+	get_type_category_preferred(getBaseType(name_type), &category, &preferred);
+	if (category != TYPCATEGORY_STRING)
+		seg_bad_column(relname, "name", name_type, "a string type such as text");
+	*members_type = seg_column_type(relid, "members", &members_att);
+	if (!OidIsValid(*members_type))
+		seg_bad_column(relname, "members", InvalidOid, "audience");
+	if (getBaseType(*members_type) != audience_type)
+		seg_bad_column(relname, "members", *members_type, format_type_be_qualified(audience_type));
 }
 
 PG_FUNCTION_INFO_V1(audience_eval_table);
 /*
  * audience_eval(expr, source): the names come from the rows of a table or
  * view with columns name text and members audience; only the names the
- * expression uses are read.
+ * expression uses are read.  The query is built from the relation's schema
+ * and name (never its search_path-dependent text), names every object with
+ * its schema, runs as the caller (so the caller's privileges and row
+ * security apply) under a pinned search_path, and reads at most one row
+ * more than there are names, which is enough to see a repeated name.
  */
 Datum
 audience_eval_table(PG_FUNCTION_ARGS)
@@ -377,68 +697,79 @@ audience_eval_table(PG_FUNCTION_ARGS)
 	Oid			relid = PG_GETARG_OID(1);
 	SegParser	p;
 	SegNode    *root = seg_parse(&p, expr);
-	int			nnames = list_length(p.names);
+	int			nnames;
+	SegName    *names = seg_distinct_names(&p, &nnames);
 	Datum	   *wanted = palloc(sizeof(Datum) * nnames);
 	const roaring_bitmap_t **slots = palloc0(sizeof(roaring_bitmap_t *) * nnames);
 	bool	   *found = palloc0(sizeof(bool) * nnames);
 	MemoryContext callercxt = CurrentMemoryContext;
 	char	   *relname = DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(relid)));
+	char	   *nspname;
+	char	   *relbase;
+	Oid			members_type;
 	char	   *query;
 	Oid			argtypes[1] = {TEXTARRAYOID};
 	Datum		args[1];
-	int			i = 0;
-	ListCell   *lc;
+	int			nestlevel;
+	int			rc;
+	SegNode    *missing;
 
-	foreach(lc, p.names)
-		wanted[i++] = CStringGetTextDatum(((SegNode *) lfirst(lc))->name);
+	seg_check_source(fcinfo, relid, relname, &members_type);
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	relbase = get_rel_name(relid);
+	if (nspname == NULL || relbase == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation %s was dropped", relname)));
+	for (int i = 0; i < nnames; i++)
+		wanted[i] = CStringGetTextDatum(names[i].name);
 	args[0] = PointerGetDatum(construct_array(wanted, nnames, TEXTOID, -1, false, TYPALIGN_INT));
-	query = psprintf("SELECT name::text, members FROM %s WHERE name::text = ANY($1)", relname);
+	query = psprintf("SELECT s.\"name\"::pg_catalog.text, s.\"members\" FROM %s AS s "
+					 "WHERE s.\"name\"::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($1)",
+					 quote_qualified_identifier(nspname, relbase));
 
-	SPI_connect();
-	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "audience_eval could not read %s", relname);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "audience_eval could not connect to SPI");
+	nestlevel = qy_pin_search_path();
+	rc = SPI_execute_with_args(query, 1, argtypes, args, NULL, true, (long) nnames + 1);
+	qy_unpin_search_path(nestlevel);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "audience_eval could not read %s: %s", relname, SPI_result_code_string(rc));
+	if (SPI_tuptable->tupdesc->natts != 2 ||
+		SPI_gettypeid(SPI_tuptable->tupdesc, 1) != TEXTOID ||
+		SPI_gettypeid(SPI_tuptable->tupdesc, 2) != members_type)
+		elog(ERROR, "audience_eval read unexpected columns from %s", relname);
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[row];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		char	   *name = SPI_getvalue(tuple, desc, 1);
-		Datum		members = SPI_getbinval(tuple, desc, 2, &isnull);
+		Datum		name_datum = SPI_getbinval(tuple, desc, 1, &isnull);
+		char	   *name;
+		Datum		members;
+		int			u;
 
-		const roaring_bitmap_t *bitmap = NULL;
-
-		/* Fill every name node with this name: names may repeat in the text. */
-		i = 0;
-		foreach(lc, p.names)
-		{
-			SegNode    *node = (SegNode *) lfirst(lc);
-
-			if (strcmp(node->name, name) == 0)
-			{
-				if (found[i])
-					ereport(ERROR,
-							(errcode(ERRCODE_CARDINALITY_VIOLATION),
-							 errmsg("audience \"%s\" appears more than once in %s", name, relname),
-							 errdetail("Each name must label one row.")));
-				if (isnull)
-					seg_null_audience(&p, node);
-				if (bitmap == NULL)
-					bitmap = audience_expanded_bitmap(audience_expand(members, callercxt));
-				found[i] = true;
-				slots[i] = bitmap;
-				node->slot = i;
-			}
-			i++;
-		}
+		CHECK_FOR_INTERRUPTS();
+		if (isnull)
+			continue;			/* not reached: NULL = ANY (...) is never true */
+		name = TextDatumGetCString(name_datum);
+		members = SPI_getbinval(tuple, desc, 2, &isnull);
+		u = seg_find_name(names, nnames, name);
+		if (u < 0)
+			continue;			/* not reached: the query asks for these names only */
+		if (found[u])
+			ereport(ERROR,
+					(errcode(ERRCODE_CARDINALITY_VIOLATION),
+					 errmsg("audience \"%s\" appears more than once in %s", name, relname),
+					 errdetail("Each name must label one row.")));
+		if (isnull)
+			seg_null_audience(&p, names[u].first);
+		found[u] = true;
+		slots[u] = audience_expanded_bitmap(audience_expand(members, callercxt));
 	}
 	SPI_finish();
-	i = 0;
-	foreach(lc, p.names)
-	{
-		if (!found[i])
-			seg_unknown_name(&p, (SegNode *) lfirst(lc),
-							 psprintf("No row of %s has this name.", relname));
-		i++;
-	}
+	missing = seg_first_missing(names, nnames, found);
+	if (missing != NULL)
+		seg_unknown_name(&p, missing, psprintf("No row of %s has this name.", relname));
 	PG_RETURN_DATUM(seg_result(root, slots));
 }

@@ -132,7 +132,7 @@ overlap_scan(const MetricsAudienceArray *arr, OverlapCounts *counts)
 
 /* qsort comparator of entries by mask. */
 static int
-overlap_entry_cmp(const void *a, const void *b)
+overlap_entry_cmp(const void *a, const void *b, void *arg)
 {
 	uint32		x = ((const OverlapEntry *) a)->mask;
 	uint32		y = ((const OverlapEntry *) b)->mask;
@@ -187,8 +187,12 @@ audience_overlap(PG_FUNCTION_ARGS)
 	{
 		/* Mask 0 (in no audience) cannot occur: we scan the union. */
 		for (uint32 mask = 1; mask < (((uint32) 1) << arr.n); mask++)
+		{
+			if ((mask & 0xFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
 			if (counts.dense[mask] > 0)
 				overlap_emit(store, tupdesc, mask, counts.dense[mask]);
+		}
 	}
 	else
 	{
@@ -198,12 +202,17 @@ audience_overlap(PG_FUNCTION_ARGS)
 		HASH_SEQ_STATUS status;
 		long		i = 0;
 
+		/* Up to one entry per person of the union with 17 to 32 audiences. */
 		hash_seq_init(&status, counts.sparse);
 		while ((entry = hash_seq_search(&status)) != NULL)
 			entries[i++] = *entry;
-		qsort(entries, n, sizeof(OverlapEntry), overlap_entry_cmp);
+		qsort_interruptible(entries, n, sizeof(OverlapEntry), overlap_entry_cmp, NULL);
 		for (i = 0; i < n; i++)
+		{
+			if ((i & 0xFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
 			overlap_emit(store, tupdesc, entries[i].mask, entries[i].persons);
+		}
 	}
 	return (Datum) 0;
 }

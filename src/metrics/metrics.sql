@@ -77,7 +77,7 @@ COMMENT ON FUNCTION audience_eval(text, text[], audience[]) IS
 	'evaluate a segment expression such as vip & (wecom | "group") - churned over named audiences (& before | - ^, left to right)';
 
 CREATE FUNCTION audience_eval(expr text, source regclass) RETURNS audience
-	AS 'MODULE_PATHNAME', 'audience_eval_table' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'audience_eval_table' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION audience_eval(text, regclass) IS
 	'evaluate a segment expression over the named audiences of a table or view with columns name text, members audience';
 

@@ -42,6 +42,7 @@ metrics_audience_array(ArrayType *array, const char *what, int max_n)
 	result.bitmaps = palloc(sizeof(roaring_bitmap_t *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

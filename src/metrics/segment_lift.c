@@ -17,8 +17,10 @@
 #include "audience/audience.h"
 #include "catalog/pg_type.h"
 #include "common/person_id.h"
+#include "common/sql_safety.h"
 #include "funcapi.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 
 #define LIFT_STATE_LEN 6
 
@@ -93,14 +95,51 @@ lift_segment(FunctionCallInfo fcinfo, Datum d)
 	return cache->bitmap;
 }
 
-/* The float8[6] state, checked. */
-static float8 *
-lift_state_values(ArrayType *state)
+/* Raise the error for a state that segment_lift did not build. */
+static void
+lift_bad_state(const char *fname, const char *detail)
 {
-	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != LIFT_STATE_LEN ||
-		ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
-		elog(ERROR, "segment_lift expected a float8[%d] state", LIFT_STATE_LEN);
-	return (float8 *) ARR_DATA_PTR(state);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid segment_lift state in %s", fname),
+			 errdetail("%s", detail)));
+}
+
+/* Is x a count a state can hold: a whole number from 0 to 2^53? */
+static inline bool
+lift_valid_count(float8 x)
+{
+	return x >= 0 && x <= 9007199254740992.0 && x == floor(x);
+}
+
+/*
+ * The float8[6] state, checked.  The state type is a plain float8[], so
+ * the support functions can be handed any such array (a user's own
+ * aggregate with another INITCOND or transition function): its shape and
+ * its two counts are validated before use.  Means and sums of squares may
+ * be anything a float8 measure can make, NaN and infinities included.
+ */
+static float8 *
+lift_state_values(ArrayType *state, const char *fname)
+{
+	float8	   *v;
+
+	if (ARR_ELEMTYPE(state) != FLOAT8OID)
+		lift_bad_state(fname, psprintf("The state is an array of %s, not of double precision.",
+									   format_type_be(ARR_ELEMTYPE(state))));
+	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != LIFT_STATE_LEN)
+		lift_bad_state(fname, psprintf("The state has %d dimensions and %d elements; a segment_lift state has 1 dimension and %d elements.",
+									   ARR_NDIM(state), ArrayGetNItems(ARR_NDIM(state), ARR_DIMS(state)),
+									   LIFT_STATE_LEN));
+	if (ARR_HASNULL(state))
+		lift_bad_state(fname, "The state has null elements.");
+	if (VARSIZE(state) < ARR_DATA_OFFSET(state) + sizeof(float8) * LIFT_STATE_LEN)
+		lift_bad_state(fname, "The state is shorter than its elements.");
+	v = (float8 *) ARR_DATA_PTR(state);
+	if (!lift_valid_count(v[0]) || !lift_valid_count(v[3]))
+		lift_bad_state(fname, psprintf("The group sizes %g and %g are not whole numbers from 0 to 2^53.",
+									   v[0], v[3]));
+	return v;
 }
 
 PG_FUNCTION_INFO_V1(segment_lift_trans);
@@ -115,12 +154,9 @@ segment_lift_trans(PG_FUNCTION_ARGS)
 	int			g;
 	float8		delta;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("segment_lift_trans called outside an aggregate")));
+	(void) qy_aggregate_context(fcinfo, "segment_lift_trans");
 	/* As float8_accum: in an aggregate the state array is ours to change. */
-	v = lift_state_values(state);
+	v = lift_state_values(state, "segment_lift_trans");
 	g = roaring_bitmap_contains(lift_segment(fcinfo, PG_GETARG_DATUM(3)), person) ? 0 : 3;
 	v[g] += 1.0;
 	delta = x - v[g + 1];
@@ -156,9 +192,11 @@ segment_lift_combine(PG_FUNCTION_ARGS)
 {
 	float8		merged[LIFT_STATE_LEN];
 	Datum		elems[LIFT_STATE_LEN];
-	const float8 *b = lift_state_values(PG_GETARG_ARRAYTYPE_P(1));
+	const float8 *b;
 
-	memcpy(merged, lift_state_values(PG_GETARG_ARRAYTYPE_P(0)), sizeof(merged));
+	(void) qy_aggregate_context(fcinfo, "segment_lift_combine");
+	b = lift_state_values(PG_GETARG_ARRAYTYPE_P(1), "segment_lift_combine");
+	memcpy(merged, lift_state_values(PG_GETARG_ARRAYTYPE_P(0), "segment_lift_combine"), sizeof(merged));
 	lift_merge(merged, b);
 	lift_merge(merged + 3, b + 3);
 	for (int i = 0; i < LIFT_STATE_LEN; i++)
@@ -176,14 +214,21 @@ PG_FUNCTION_INFO_V1(segment_lift_final);
 Datum
 segment_lift_final(PG_FUNCTION_ARGS)
 {
-	const float8 *v = lift_state_values(PG_GETARG_ARRAYTYPE_P(0));
+	const float8 *v;
 	TupleDesc	tupdesc;
 	Datum		values[7];
 	bool		nulls[7] = {false, false, false, false, false, false, false};
-	float8		n1 = v[0],
-				m1 = v[1],
-				n2 = v[3],
-				m2 = v[4];
+	float8		n1,
+				m1,
+				n2,
+				m2;
+
+	(void) qy_aggregate_context(fcinfo, "segment_lift_final");
+	v = lift_state_values(PG_GETARG_ARRAYTYPE_P(0), "segment_lift_final");
+	n1 = v[0];
+	m1 = v[1];
+	n2 = v[3];
+	m2 = v[4];
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "segment_lift_final must return a row type");

@@ -85,8 +85,11 @@ tier_flow(PG_FUNCTION_ARGS)
 
 	/* Row 0: arrivals, by the tier they land in. */
 	for (int j = 0; j < to.n; j++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		tier_flow_emit(store, tupdesc, 0, j + 1,
 					   roaring_bitmap_andnot_cardinality(t[j], from_all), arrivals);
+	}
 	for (int i = 0; i < from.n; i++)
 	{
 		uint64		size = roaring_bitmap_get_cardinality(f[i]);
@@ -94,9 +97,13 @@ tier_flow(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		tier_flow_emit(store, tupdesc, i + 1, 0,
 					   roaring_bitmap_andnot_cardinality(f[i], to_all), size);
+		/* Up to 1000 x 1000 cells, each an intersection of two big sets. */
 		for (int j = 0; j < to.n; j++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			tier_flow_emit(store, tupdesc, i + 1, j + 1,
 						   roaring_bitmap_and_cardinality(f[i], t[j]), size);
+		}
 	}
 	return (Datum) 0;
 }
@@ -115,6 +122,7 @@ tier_waterfall(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < tiers.n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		roaring_bitmap_run_optimize((roaring_bitmap_t *) disjoint[i]);
 		elems[i] = PointerGetDatum(audience_flatten(disjoint[i]));
 	}

@@ -15,6 +15,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
+#include "common/sql_safety.h"
 #include "datatype/timestamp.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
@@ -28,6 +29,18 @@
 #define FUNNEL_STRICT_ORDER			0x01
 #define FUNNEL_STRICT_INCREASE		0x02
 #define FUNNEL_STRICT_DEDUPLICATION 0x04
+#define FUNNEL_ALL_MODES (FUNNEL_STRICT_ORDER | FUNNEL_STRICT_INCREASE | FUNNEL_STRICT_DEDUPLICATION)
+
+/*
+ * Tags checked on every use: the first field of a state in memory, and the
+ * first word of a serialised state (with its format version in the low
+ * byte).  A state another aggregate's transition function built, or bytes
+ * that were not written by window_funnel_serialize, are refused.
+ */
+#define FUNNEL_STATE_MAGIC	0x51595746	/* "QYWF" */
+#define FUNNEL_SERIAL_TAG	0x51594601	/* "QYF", version 1 */
+#define FUNNEL_SERIAL_HEADER (4 + 4 + 4 + 8 + 4)
+#define FUNNEL_SERIAL_EVENT (8 + 8)
 
 typedef struct FunnelEvent
 {
@@ -41,10 +54,11 @@ typedef struct FunnelEvent
 
 typedef struct FunnelState
 {
+	uint32		magic;			/* FUNNEL_STATE_MAGIC */
 	int32		nsteps;
 	int32		mode;
-	int64		window;			/* microseconds */
 	int32		nevents;
+	int64		window;			/* microseconds */
 	int32		capacity;
 	FunnelEvent *events;		/* inline_events, or a separate array once grown */
 	FunnelEvent inline_events[FUNNEL_INLINE_EVENTS];
@@ -56,6 +70,41 @@ typedef struct FunnelResult
 	int			level;
 	int64		times[FUNNEL_MAX_STEPS];
 } FunnelResult;
+
+/* The bits a step mask of nsteps steps may have. */
+static inline uint64
+funnel_steps_mask(int nsteps)
+{
+	return nsteps >= FUNNEL_MAX_STEPS ? ~((uint64) 0) : (((uint64) 1) << nsteps) - 1;
+}
+
+/*
+ * The state argument argno, or NULL when it is SQL NULL.  Anything but a
+ * state of window_funnel_trans (another aggregate's state in a user-defined
+ * aggregate mixing support functions, a NULL pointer) is an error.
+ */
+static FunnelState *
+funnel_state_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
+{
+	FunnelState *state;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	state = (FunnelState *) PG_GETARG_POINTER(argno);
+	if (state == NULL || state->magic != FUNNEL_STATE_MAGIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s got a state that is not a window_funnel state", fname),
+				 errdetail("Its transition function must be window_funnel_trans.")));
+	if (state->nsteps < 1 || state->nsteps > FUNNEL_MAX_STEPS ||
+		state->nevents < 0 || state->nevents > state->capacity || state->events == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s got a damaged window_funnel state", fname),
+				 errdetail("The state has %d steps and %d events in room for %d.",
+						   state->nsteps, state->nevents, state->capacity)));
+	return state;
+}
 
 /* The window as microseconds; months are refused (they have no fixed length). */
 static int64
@@ -124,6 +173,7 @@ funnel_state_new(MemoryContext cxt, int nsteps, int mode, int64 window, int capa
 {
 	FunnelState *state = MemoryContextAlloc(cxt, sizeof(FunnelState));
 
+	state->magic = FUNNEL_STATE_MAGIC;
 	state->nsteps = nsteps;
 	state->mode = mode;
 	state->window = window;
@@ -188,21 +238,24 @@ static Datum
 funnel_trans(FunctionCallInfo fcinfo, int modearg)
 {
 	int			tsarg = modearg < 0 ? 2 : 3;
-	MemoryContext aggcxt;
-	FunnelState *state;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "window_funnel_trans");
+	FunnelState *state = funnel_state_arg(fcinfo, 0, "window_funnel_trans");
 	ArrayType  *steps;
 	int			nsteps;
 	uint64		mask;
 	int			mode = 0;
 	int64		window;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("window_funnel transition function called outside an aggregate")));
-	state = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
+	/*
+	 * A row with no timestamp or no steps adds no event.  Before the first
+	 * event the state stays SQL NULL, never a NULL pointer passed as a value.
+	 */
 	if (PG_ARGISNULL(tsarg) || PG_ARGISNULL(tsarg + 1))
+	{
+		if (state == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state);
+	}
 	if (PG_ARGISNULL(1) || (modearg > 0 && PG_ARGISNULL(modearg)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -251,18 +304,16 @@ PG_FUNCTION_INFO_V1(window_funnel_combine);
 Datum
 window_funnel_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	FunnelState *a;
-	FunnelState *b;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "window_funnel_combine");
+	FunnelState *a = funnel_state_arg(fcinfo, 0, "window_funnel_combine");
+	FunnelState *b = funnel_state_arg(fcinfo, 1, "window_funnel_combine");
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("window_funnel_combine called outside an aggregate")));
-	a = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
-	b = PG_ARGISNULL(1) ? NULL : (FunnelState *) PG_GETARG_POINTER(1);
 	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(a);
+	}
 	if (a == NULL)
 		a = funnel_state_new(aggcxt, b->nsteps, b->mode, b->window, b->nevents);
 	funnel_check_same(a, b->nsteps, b->mode, b->window);
@@ -273,14 +324,17 @@ window_funnel_combine(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(window_funnel_serialize);
-/* Serialise a state for a parallel worker: setup, then the events. */
+/* Serialise a state for a parallel worker: tag, setup, then the events. */
 Datum
 window_funnel_serialize(PG_FUNCTION_ARGS)
 {
-	FunnelState *state = (FunnelState *) PG_GETARG_POINTER(0);
+	FunnelState *state;
 	StringInfoData buf;
 
+	(void) qy_aggregate_context(fcinfo, "window_funnel_serialize");
+	state = funnel_state_arg(fcinfo, 0, "window_funnel_serialize");
 	pq_begintypsend(&buf);
+	pq_sendint32(&buf, FUNNEL_SERIAL_TAG);
 	pq_sendint32(&buf, state->nsteps);
 	pq_sendint32(&buf, state->mode);
 	pq_sendint64(&buf, state->window);
@@ -293,41 +347,59 @@ window_funnel_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/* Raise the error for serialised bytes that window_funnel_serialize did not write. */
+static void
+funnel_bad_serial(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid serialised window_funnel state"),
+			 errdetail("%s", detail)));
+}
+
 PG_FUNCTION_INFO_V1(window_funnel_deserialize);
-/* Rebuild a state from its serialised form. */
+/* Rebuild a state from its serialised form, checking every field. */
 Datum
 window_funnel_deserialize(PG_FUNCTION_ARGS)
 {
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "window_funnel_deserialize");
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt;
 	StringInfoData buf;
 	FunnelState *state;
+	uint32		tag;
 	int			nsteps;
 	int			mode;
 	int64		window;
 	int			n;
+	uint64		valid;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("window_funnel_deserialize called outside an aggregate")));
 	buf.data = VARDATA_ANY(bytes);
 	buf.len = VARSIZE_ANY_EXHDR(bytes);
 	buf.maxlen = buf.len;
 	buf.cursor = 0;
+	if (buf.len < FUNNEL_SERIAL_HEADER)
+		funnel_bad_serial(psprintf("The state has %d bytes, fewer than the %d of its header.",
+								   buf.len, FUNNEL_SERIAL_HEADER));
+	tag = (uint32) pq_getmsgint(&buf, 4);
+	if (tag != FUNNEL_SERIAL_TAG)
+		funnel_bad_serial(psprintf("The state starts with tag %08x, not %08x.", tag, FUNNEL_SERIAL_TAG));
 	nsteps = pq_getmsgint(&buf, 4);
 	mode = pq_getmsgint(&buf, 4);
 	window = pq_getmsgint64(&buf);
 	n = pq_getmsgint(&buf, 4);
-	if (n < 0 || (Size) n * 16 != (Size) (buf.len - buf.cursor))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid window_funnel state: %d events in %d bytes", n, buf.len - buf.cursor)));
+	if (nsteps < 1 || nsteps > FUNNEL_MAX_STEPS || (mode & ~FUNNEL_ALL_MODES) != 0 || window < 0)
+		funnel_bad_serial(psprintf("The state has %d steps, mode %d and window %lld.",
+								   nsteps, mode, (long long) window));
+	if (n < 0 || (Size) n * FUNNEL_SERIAL_EVENT != (Size) (buf.len - buf.cursor))
+		funnel_bad_serial(psprintf("The state claims %d events in %d bytes.", n, buf.len - buf.cursor));
+	valid = funnel_steps_mask(nsteps);
 	state = funnel_state_new(aggcxt, nsteps, mode, window, n);
 	for (int i = 0; i < n; i++)
 	{
 		state->events[i].ts = pq_getmsgint64(&buf);
 		state->events[i].mask = (uint64) pq_getmsgint64(&buf);
+		if ((state->events[i].mask & ~valid) != 0)
+			funnel_bad_serial(psprintf("Event %d meets a step above step %d.", i + 1, nsteps));
 	}
 	state->nevents = n;
 	PG_RETURN_POINTER(state);
@@ -335,7 +407,7 @@ window_funnel_deserialize(PG_FUNCTION_ARGS)
 
 /* Order events by timestamp, then by step mask. */
 static int
-funnel_event_cmp(const void *a, const void *b)
+funnel_event_cmp(const void *a, const void *b, void *arg)
 {
 	const FunnelEvent *x = (const FunnelEvent *) a;
 	const FunnelEvent *y = (const FunnelEvent *) b;
@@ -345,13 +417,16 @@ funnel_event_cmp(const void *a, const void *b)
 	return (x->mask > y->mask) - (x->mask < y->mask);
 }
 
-/* Sort the events; insertion sort for the few events most persons have. */
+/*
+ * Sort the events; insertion sort for the few events most persons have,
+ * an interruptible sort for the rest (a group may hold millions).
+ */
 static void
 funnel_sort(FunnelEvent *events, int n)
 {
 	if (n > 16)
 	{
-		qsort(events, n, sizeof(FunnelEvent), funnel_event_cmp);
+		qsort_interruptible(events, n, sizeof(FunnelEvent), funnel_event_cmp, NULL);
 		return;
 	}
 	for (int i = 1; i < n; i++)
@@ -359,7 +434,7 @@ funnel_sort(FunnelEvent *events, int n)
 		FunnelEvent e = events[i];
 		int			j = i - 1;
 
-		while (j >= 0 && funnel_event_cmp(&events[j], &e) > 0)
+		while (j >= 0 && funnel_event_cmp(&events[j], &e, NULL) > 0)
 		{
 			events[j + 1] = events[j];
 			j--;
@@ -417,7 +492,7 @@ funnel_replay(FunnelState *state, bool want_times, FunnelResult *result)
 			continue;
 		}
 		/* Steps of one row from the highest down, so a row advances one level at most. */
-		for (int idx = FUNNEL_MAX_STEPS - 1; idx >= 0 && !stop; idx--)
+		for (int idx = nsteps - 1; idx >= 0 && !stop; idx--)
 		{
 			if ((mask & (((uint64) 1) << idx)) == 0)
 				continue;
@@ -460,24 +535,30 @@ PG_FUNCTION_INFO_V1(window_funnel_final);
 Datum
 window_funnel_final(PG_FUNCTION_ARGS)
 {
+	FunnelState *state;
 	FunnelResult result;
 
-	if (PG_ARGISNULL(0))
+	(void) qy_aggregate_context(fcinfo, "window_funnel_final");
+	state = funnel_state_arg(fcinfo, 0, "window_funnel_final");
+	if (state == NULL)
 		PG_RETURN_INT32(0);
-	funnel_replay((FunnelState *) PG_GETARG_POINTER(0), false, &result);
+	funnel_replay(state, false, &result);
 	PG_RETURN_INT32(result.level);
 }
 
 /* window_funnel_times final: the step times as an array of elemtype. */
 static Datum
-funnel_times_final(FunctionCallInfo fcinfo, Oid elemtype)
+funnel_times_final(FunctionCallInfo fcinfo, Oid elemtype, const char *fname)
 {
+	FunnelState *state;
 	FunnelResult result;
 	Datum		elems[FUNNEL_MAX_STEPS];
 
-	if (PG_ARGISNULL(0))
+	(void) qy_aggregate_context(fcinfo, fname);
+	state = funnel_state_arg(fcinfo, 0, fname);
+	if (state == NULL)
 		PG_RETURN_ARRAYTYPE_P(construct_empty_array(elemtype));
-	funnel_replay((FunnelState *) PG_GETARG_POINTER(0), true, &result);
+	funnel_replay(state, true, &result);
 	for (int i = 0; i < result.level; i++)
 		elems[i] = Int64GetDatum(result.times[i]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, result.level, elemtype, 8,
@@ -489,7 +570,7 @@ PG_FUNCTION_INFO_V1(window_funnel_times_final);
 Datum
 window_funnel_times_final(PG_FUNCTION_ARGS)
 {
-	return funnel_times_final(fcinfo, TIMESTAMPTZOID);
+	return funnel_times_final(fcinfo, TIMESTAMPTZOID, "window_funnel_times_final");
 }
 
 PG_FUNCTION_INFO_V1(window_funnel_times_final_ts);
@@ -497,5 +578,5 @@ PG_FUNCTION_INFO_V1(window_funnel_times_final_ts);
 Datum
 window_funnel_times_final_ts(PG_FUNCTION_ARGS)
 {
-	return funnel_times_final(fcinfo, TIMESTAMPOID);
+	return funnel_times_final(fcinfo, TIMESTAMPOID, "window_funnel_times_final_ts");
 }
