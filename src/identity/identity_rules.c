@@ -13,6 +13,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 
+#include "common/sql_safety.h"
 #include "identity/identity.h"
 
 /* Parse the normalizer name stored in identity_rule. */
@@ -98,14 +99,17 @@ IdentityRules *
 identity_rules_load(MemoryContext cxt, bool read_only)
 {
 	IdentityRules *rules = MemoryContextAllocZero(cxt, sizeof(IdentityRules));
+	int			nestlevel;
 
 	rules->cxt = cxt;
 	rules->cap = 16;
 	rules->rules = MemoryContextAlloc(cxt, rules->cap * sizeof(IdentityRule));
 	rules->deflt = -1;
 	SPI_connect();
-	if (SPI_execute("SELECT id_type, normalizer, blocked_values, blocked_pattern, "
-					"max_per_person, priority FROM quanyu.identity_rules ORDER BY id_type",
+	nestlevel = qy_pin_search_path();
+	if (SPI_execute("SELECT r.id_type, r.normalizer, r.blocked_values, r.blocked_pattern, "
+					"r.max_per_person, r.priority FROM quanyu.identity_rules r "
+					"ORDER BY r.id_type COLLATE pg_catalog.\"C\"",
 					read_only, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_rules");
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -116,6 +120,7 @@ identity_rules_load(MemoryContext cxt, bool read_only)
 		if (strcmp(rules->rules[k].id_type, "*") == 0)
 			rules->deflt = k;
 	}
+	qy_unpin_search_path(nestlevel);
 	SPI_finish();
 	if (rules->deflt < 0)
 	{
