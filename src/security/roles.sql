@@ -15,6 +15,9 @@ BEGIN
 	FOREACH r IN ARRAY ARRAY['quanyu_reader', 'quanyu_writer'] LOOP
 		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) r) THEN
 			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+			EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r, CASE r
+				WHEN 'quanyu_reader' THEN 'quanyu: use audiences, metrics and CLV; read the identity tables (doc/security.md)'
+				ELSE 'quanyu: quanyu_reader plus identity_link, identity_register and identity rule changes (doc/security.md)' END);
 		ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles
 				WHERE rolname OPERATOR(pg_catalog.=) r AND (rolcanlogin OR rolsuper)) THEN
 			RAISE WARNING 'role % already exists and can log in or is a superuser', r
