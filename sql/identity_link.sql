@@ -76,6 +76,8 @@ SELECT count(*) AS before FROM identity_identifier;
 SELECT * FROM identity_link_table('identity_identifier');
 SELECT * FROM identity_link('SELECT 1, 2');
 SELECT * FROM identity_link($$SELECT 'phone', 1, NULL, NULL$$);
+SELECT * FROM identity_link('SELECT 1::bigint, 2::bigint, 3::bigint, 4::bigint');
+SELECT * FROM identity_link($$SELECT 'phone', '1', NULL, NULL, 1::bigint$$);
 SELECT * FROM identity_link($$SELECT 'phone', '1', NULL, NULL, '2024-01-01'::date$$);
 SELECT * FROM identity_link('not sql');
 SELECT * FROM identity_link('CREATE TABLE identity_nope (a int)');
@@ -84,6 +86,10 @@ INSERT INTO identity_rule (id_type, blocked_pattern) VALUES ('bad_rule', '(unclo
 SELECT * FROM identity_link($$VALUES ('bad_rule', 'x', 'phone', '13300000001')$$);
 DELETE FROM identity_rule;
 SELECT count(*) AS after FROM identity_identifier;
+-- Domains over text and varchar columns read as text.
+CREATE DOMAIN identity_test_code AS varchar(20);
+SELECT * FROM identity_link($$SELECT 'buyer_id'::identity_test_code, 'dom-1'::identity_test_code, 'buyer_id'::varchar, 'dom-2'::varchar$$);
+DROP DOMAIN identity_test_code;
 -- Person ids end at 4294967295.
 UPDATE identity_state SET next_person_id = 4294967295;
 SELECT identity_register('phone', '13100000001');

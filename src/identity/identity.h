@@ -9,6 +9,7 @@
  *	 identity_link.c		read the batch, run the union, assign person ids
  *	 identity_lookup.c	known identifiers and the counts of touched persons
  *	 identity_write.c	bulk writes of identifiers, merges and refusals
+ *	 identity_acl.c		the caller's privileges on the identity tables
  */
 #ifndef QUANYU_IDENTITY_H
 #define QUANYU_IDENTITY_H
@@ -20,6 +21,7 @@
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "regex/regex.h"
+#include "utils/acl.h"
 
 /* Advisory lock (two int4 keys) that serialises every change of the graph. */
 #define IDENTITY_LOCK_KEY1 1364283737	/* "QYID" */
@@ -171,5 +173,10 @@ extern void identity_prepare_existing(IdentityLink *link);
 
 /* identity_write.c */
 extern void identity_write_all(IdentityLink *link);
+
+/* identity_acl.c */
+extern Oid	identity_table_oid(const char *name);
+extern void identity_check_table(Oid relid, AclMode mode);
+extern bool identity_owns_table(Oid relid);
 
 #endif							/* QUANYU_IDENTITY_H */

@@ -70,14 +70,16 @@ SELECT pg_catalog.pg_extension_config_dump('identity_refusal', '');
 SELECT pg_catalog.pg_extension_config_dump('identity_state', '');
 
 -- The effective rules: user rows first, built-in defaults for the rest.
+-- Names are qualified: nothing resolves through the search_path of whoever
+-- installs the extension (a temp table named identity_rule, say).
 CREATE VIEW identity_rules AS
-SELECT id_type, normalizer, blocked_values, blocked_pattern, max_per_person, priority
-FROM identity_rule
+SELECT u.id_type, u.normalizer, u.blocked_values, u.blocked_pattern, u.max_per_person, u.priority
+FROM quanyu.identity_rule u
 UNION ALL
 SELECT d.id_type, d.normalizer, d.blocked_values, d.blocked_pattern, d.max_per_person, d.priority
 FROM (VALUES
-	('*'::text, 'trim'::text,
-	 ARRAY['', 'unknown', 'null', 'none', 'nil', 'undefined', 'anonymous', '-1', 'n/a'], '^0+$'::text, NULL::integer, 50),
+	('*'::pg_catalog.text, 'trim'::pg_catalog.text,
+	 ARRAY['', 'unknown', 'null', 'none', 'nil', 'undefined', 'anonymous', '-1', 'n/a'], '^0+$'::pg_catalog.text, NULL::pg_catalog.int4, 50),
 	('phone', 'phone', '{}', NULL, 3, 90),
 	('email', 'email', '{}', NULL, 3, 80),
 	('member_id', 'trim', '{}', NULL, 1, 100),
@@ -87,7 +89,7 @@ FROM (VALUES
 	('buyer_id', 'trim', '{}', NULL, NULL, 40),
 	('device_id', 'trim', '{}', NULL, NULL, 10)
 ) AS d (id_type, normalizer, blocked_values, blocked_pattern, max_per_person, priority)
-WHERE NOT EXISTS (SELECT 1 FROM identity_rule r WHERE r.id_type = d.id_type);
+WHERE NOT EXISTS (SELECT 1 FROM quanyu.identity_rule r WHERE r.id_type OPERATOR(pg_catalog.=) d.id_type);
 COMMENT ON VIEW identity_rules IS 'effective identity merge rules: identity_rule rows plus the built-in defaults';
 
 -- Functions -------------------------------------------------------------------
@@ -106,18 +108,23 @@ CREATE FUNCTION identity_link_table(source regclass,
 	OUT pairs_read bigint, OUT identifiers_new bigint, OUT persons_new bigint,
 	OUT merges bigint, OUT pairs_refused bigint, OUT values_blocked bigint)
 	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
-	AS $$ SELECT * FROM identity_link(format('SELECT * FROM %s', source)) $$;
+	AS $$ SELECT l.* FROM quanyu.identity_link(
+		(SELECT pg_catalog.format('SELECT * FROM %I.%I', n.nspname, c.relname)
+		 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		 WHERE c.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid)) AS l $$;
 COMMENT ON FUNCTION identity_link_table(regclass) IS 'identity_link over every row of a table whose columns are (type_a, value_a, type_b, value_b [, seen_at])';
 
 CREATE FUNCTION identity_person(id_type text, id_value text) RETURNS bigint
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
-	AS $$ SELECT i.person_id FROM identity_identifier i
-		WHERE i.id_type = $1 AND i.id_value = identity_normalize($1, $2) $$;
+	AS $$ SELECT i.person_id FROM quanyu.identity_identifier i
+		WHERE i.id_type OPERATOR(pg_catalog.=) $1
+		AND i.id_value OPERATOR(pg_catalog.=) quanyu.identity_normalize($1, $2) $$;
 COMMENT ON FUNCTION identity_person(text, text) IS 'current person id of an identifier (after normalisation), NULL when unknown';
 
 CREATE FUNCTION identity_resolve(person_id bigint) RETURNS bigint
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
-	AS $$ SELECT coalesce((SELECT m.current_survivor FROM identity_merge m WHERE m.loser = $1), $1) $$;
+	AS $$ SELECT COALESCE((SELECT m.current_survivor FROM quanyu.identity_merge m
+		WHERE m.loser OPERATOR(pg_catalog.=) $1), $1) $$;
 COMMENT ON FUNCTION identity_resolve(bigint) IS 'the surviving person id for a person id that may have been merged away';
 
 CREATE FUNCTION identity_register(id_type text, id_value text) RETURNS bigint
@@ -129,18 +136,18 @@ CREATE FUNCTION identity_explain(person_id bigint)
 		last_seen timestamptz, merged_person bigint, merged_at timestamptz, evidence text)
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	AS $$
-	WITH p AS (SELECT identity_resolve($1) AS id)
-	SELECT * FROM (
-		SELECT 'identifier'::text, i.id_type::text, i.id_value::text, i.first_seen, i.last_seen,
-			NULL::bigint, NULL::timestamptz, NULL::text
-		FROM identity_identifier i, p WHERE i.person_id = p.id
+	WITH p AS (SELECT quanyu.identity_resolve($1) AS id)
+	SELECT e.* FROM (
+		SELECT 'identifier'::pg_catalog.text, i.id_type::pg_catalog.text, i.id_value::pg_catalog.text,
+			i.first_seen, i.last_seen, NULL::pg_catalog.int8, NULL::pg_catalog.timestamptz, NULL::pg_catalog.text
+		FROM quanyu.identity_identifier i, p WHERE i.person_id OPERATOR(pg_catalog.=) p.id
 		UNION ALL
 		SELECT 'merge', NULL, NULL, NULL, NULL, m.loser, m.merged_at,
-			format('%s:%s = %s:%s', m.evidence_type_a, m.evidence_value_a,
+			pg_catalog.format('%s:%s = %s:%s', m.evidence_type_a, m.evidence_value_a,
 				m.evidence_type_b, m.evidence_value_b)
-		FROM identity_merge m, p WHERE m.current_survivor = p.id
+		FROM quanyu.identity_merge m, p WHERE m.current_survivor OPERATOR(pg_catalog.=) p.id
 	) e (kind, id_type, id_value, first_seen, last_seen, merged_person, merged_at, evidence)
-	ORDER BY kind, first_seen, id_type, id_value, merged_at, merged_person
+	ORDER BY e.kind, e.first_seen, e.id_type, e.id_value, e.merged_at, e.merged_person
 	$$;
 COMMENT ON FUNCTION identity_explain(bigint) IS 'a person''s identifiers, and the persons merged into it with the evidence pair and time';
 

@@ -11,6 +11,7 @@
 #include "utils/array.h"
 
 #include "audience/audience.h"
+#include "common/sql_safety.h"
 #include "identity/identity.h"
 
 /* Below this many ids we look the merge log up by id; above, we scan it. */
@@ -34,12 +35,12 @@ identity_canon_read_redirects(const roaring_bitmap_t *a)
 		for (uint64 i = 0; i < card; i++)
 			elems[i] = Int64GetDatum((int64) ids[i]);
 		arg = PointerGetDatum(construct_array(elems, (int) card, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		rc = SPI_execute_with_args("SELECT m.loser, m.current_survivor FROM unnest($1) AS u(id) "
-								   "JOIN quanyu.identity_merge m ON m.loser = u.id",
+		rc = SPI_execute_with_args("SELECT m.loser, m.current_survivor FROM pg_catalog.unnest($1) AS u(id) "
+								   "JOIN quanyu.identity_merge m ON m.loser OPERATOR(pg_catalog.=) u.id",
 								   1, argtypes, &arg, NULL, true, 0);
 	}
 	else
-		rc = SPI_execute("SELECT loser, current_survivor FROM quanyu.identity_merge", true, 0);
+		rc = SPI_execute("SELECT m.loser, m.current_survivor FROM quanyu.identity_merge m", true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_merge");
 }
@@ -52,11 +53,14 @@ audience_canonicalize(PG_FUNCTION_ARGS)
 	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
 	AudienceExpanded *result = audience_expanded_new(CurrentMemoryContext);
 	roaring_bitmap_t *out;
+	int			nestlevel;
 
 	/* The copy belongs to the expanded object at once: freed on any error. */
 	audience_expanded_set_bitmap(result, roaring_bitmap_copy(a));
 	out = audience_expanded_bitmap(result);
 	SPI_connect();
+	/* Qualified text, and a pinned path for anything a caller could plant. */
+	nestlevel = qy_pin_search_path();
 	identity_canon_read_redirects(a);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -73,6 +77,7 @@ audience_canonicalize(PG_FUNCTION_ARGS)
 		roaring_bitmap_remove(out, (uint32) loser);
 		roaring_bitmap_add(out, (uint32) survivor);
 	}
+	qy_unpin_search_path(nestlevel);
 	SPI_finish();
 	audience_expanded_changed(result);
 	PG_RETURN_AUDIENCE(result);

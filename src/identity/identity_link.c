@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "common/sql_safety.h"
 #include "identity/identity.h"
 
 #define IDENTITY_PROGRESS_MS 5000
@@ -59,27 +60,37 @@ identity_phase_done(IdentityLink *link, const char *phase)
 	link->phase_start = now;
 }
 
-/* Check that the batch query returns (text, text, text, text [, timestamptz]). */
+/* Is a column of the batch query's type (or a domain over it) one of two types? */
+static bool
+identity_column_is(TupleDesc desc, int k, Oid t1, Oid t2)
+{
+	Oid			t = getBaseType(SPI_gettypeid(desc, k));
+
+	return t == t1 || t == t2;
+}
+
+/*
+ * Check that the batch query returns (text, text, text, text [, timestamptz])
+ * before any of its Datums is read: a column of another type would be read
+ * as something it is not.  varchar and domains over text or timestamptz
+ * have the same representation and are accepted.
+ */
 static bool
 identity_check_columns(TupleDesc desc)
 {
 	if (desc->natts != 4 && desc->natts != 5)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("identity_link query returns %d columns, expected 4 or 5", desc->natts),
 				 errdetail("The columns are type_a, value_a, type_b, value_b and optionally seen_at.")));
 	for (int k = 1; k <= 4; k++)
-	{
-		Oid			t = SPI_gettypeid(desc, k);
-
-		if (t != TEXTOID && t != VARCHAROID)
+		if (!identity_column_is(desc, k, TEXTOID, VARCHAROID))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("identity_link query column %d has type %s, expected text", k,
-							format_type_be(t)),
+							format_type_be(SPI_gettypeid(desc, k))),
 					 errhint("Cast the column to text.")));
-	}
-	if (desc->natts == 5 && SPI_gettypeid(desc, 5) != TIMESTAMPTZOID)
+	if (desc->natts == 5 && !identity_column_is(desc, 5, TIMESTAMPTZOID, TIMESTAMPTZOID))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("identity_link query column 5 has type %s, expected timestamp with time zone",
@@ -257,6 +268,9 @@ identity_edge_order(IdentityLink *link)
 		int			ra = rank[link->g->type[link->edge_a[e]]];
 		int			rb = rank[link->g->type[link->edge_b[e]]];
 
+		if ((e & 0xFFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+
 		edge_rank[e] = (uint8) Max(ra, rb);
 		start[edge_rank[e] + 1]++;
 	}
@@ -352,7 +366,7 @@ identity_assign_persons(IdentityLink *link)
 {
 	IdentityGraph *g = link->g;
 
-	if (SPI_execute("SELECT next_person_id FROM quanyu.identity_state", false, 0) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT s.next_person_id FROM quanyu.identity_state s", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_state");
 	link->next_person = 1;
 	if (SPI_processed > 0)
@@ -365,6 +379,8 @@ identity_assign_persons(IdentityLink *link)
 	{
 		uint32		r;
 
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (g->flags[i] & IDENTITY_NODE_BLOCKED)
 			continue;
 		r = identity_graph_find(g, i);
@@ -410,17 +426,34 @@ identity_link(PG_FUNCTION_ARGS)
 											  ALLOCSET_DEFAULT_SIZES);
 	IdentityLink *link = MemoryContextAllocZero(cxt, sizeof(IdentityLink));
 	Datum		result;
+	int			nestlevel;
 
 	link->cxt = cxt;
 	link->now = GetCurrentTransactionStartTimestamp();
 	link->last_notice = GetCurrentTimestamp();
 	link->phase_start = link->last_notice;
 	SPI_connect();
+
+	/*
+	 * Our own statements run under a pinned search_path; the batch query is
+	 * the caller's and runs under theirs.  identity_identifier is read and
+	 * written past the executor, so its privileges are checked here first;
+	 * the other tables are written through SPI, which checks them, and none
+	 * may hide rows behind row-level security.
+	 */
+	nestlevel = qy_pin_search_path();
+	identity_check_table(identity_table_oid("identity_identifier"), ACL_SELECT | ACL_INSERT);
+	identity_check_table(identity_table_oid("identity_state"), ACL_SELECT | ACL_INSERT | ACL_UPDATE);
+	identity_check_table(identity_table_oid("identity_merge"), ACL_NO_RIGHTS);
 	identity_lock();
 	link->rules = identity_rules_load(cxt, false);
 	link->g = identity_graph_create(cxt);
+	qy_unpin_search_path(nestlevel);
+
 	identity_read_batch(link, query);
 	identity_phase_done(link, "read");
+
+	nestlevel = qy_pin_search_path();
 	identity_lookup_existing(link);
 	identity_phase_done(link, "lookup");
 	identity_graph_init_union(link->g, link->rules);
@@ -430,6 +463,7 @@ identity_link(PG_FUNCTION_ARGS)
 	identity_assign_persons(link);
 	identity_phase_done(link, "union");
 	identity_write_all(link);
+	qy_unpin_search_path(nestlevel);
 	SPI_finish();
 	result = identity_link_result(fcinfo, link);
 	MemoryContextDelete(cxt);

@@ -39,7 +39,7 @@ void
 identity_lookup_existing(IdentityLink *link)
 {
 	IdentityGraph *g = link->g;
-	Oid			relid = get_relname_relid("identity_identifier", get_namespace_oid("quanyu", false));
+	Oid			relid = identity_table_oid("identity_identifier");
 	Relation	rel;
 	Relation	idx;
 	Oid			pk;
@@ -48,7 +48,7 @@ identity_lookup_existing(IdentityLink *link)
 	TupleTableSlot *slot;
 	ScanKeyData keys[2];
 
-	if (SPI_execute("SELECT 1 FROM quanyu.identity_identifier LIMIT 1", false, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT 1 FROM quanyu.identity_identifier i LIMIT 1", false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_identifier");
 	if (SPI_processed == 0)
 	{
@@ -101,6 +101,9 @@ identity_lookup_existing(IdentityLink *link)
 	table_close(rel, NoLock);
 }
 
+/* Comparisons since the last interrupt check (qsort here is pg_qsort: no allocation to leak). */
+static uint32 identity_cmp_calls = 0;
+
 /* qsort order of (person, node) pairs. */
 static int
 identity_cmp_person(const void *a, const void *b)
@@ -108,6 +111,11 @@ identity_cmp_person(const void *a, const void *b)
 	const int64 *x = a;
 	const int64 *y = b;
 
+	if (++identity_cmp_calls >= (1 << 20))
+	{
+		identity_cmp_calls = 0;
+		CHECK_FOR_INTERRUPTS();
+	}
 	if (x[0] != y[0])
 		return x[0] < y[0] ? -1 : 1;
 	return (x[1] > y[1]) - (x[1] < y[1]);
@@ -121,8 +129,9 @@ identity_load_counts(IdentityLink *link, const int64 *pairs, uint32 npairs)
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	SPIPlanPtr	plan;
 
-	plan = SPI_prepare_cursor("SELECT p.id, i.id_type, count(*) "
-							  "FROM unnest($1) AS p(id) JOIN quanyu.identity_identifier i ON i.person_id = p.id "
+	plan = SPI_prepare_cursor("SELECT p.id, i.id_type, pg_catalog.count(*) "
+							  "FROM pg_catalog.unnest($1) AS p(id) JOIN quanyu.identity_identifier i "
+							  "ON i.person_id OPERATOR(pg_catalog.=) p.id "
 							  "GROUP BY 1, 2",
 							  1, argtypes, CURSOR_OPT_GENERIC_PLAN);
 	for (uint32 start = 0; start < npairs;)
@@ -216,6 +225,9 @@ identity_persons_needing_counts(IdentityLink *link, int64 *pairs, uint32 n)
 	{
 		uint32		ra = identity_scratch_find(parent, link->edge_a[e]);
 		uint32		rb = identity_scratch_find(parent, link->edge_b[e]);
+
+		if ((e & 0xFFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 
 		if (ra == rb)
 			continue;

@@ -1,7 +1,10 @@
 /*
  * identity_register.c
  *	  identity_register(type, value): the exact string to dense person id
- *	  dictionary for one identifier, get or create.
+ *	  dictionary for one identifier, get or create.  Every write goes
+ *	  through SPI (the executor checks privileges, policies and triggers);
+ *	  the statement text is schema-qualified, so it resolves nothing
+ *	  through the caller's search_path without pinning it on every row.
  */
 #include "postgres.h"
 
@@ -18,8 +21,9 @@ identity_register_lookup(Datum *args)
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	bool		isnull;
 
-	if (SPI_execute_with_args("SELECT person_id FROM quanyu.identity_identifier "
-							  "WHERE id_type = $1 COLLATE \"C\" AND id_value = $2 COLLATE \"C\"",
+	if (SPI_execute_with_args("SELECT i.person_id FROM quanyu.identity_identifier i "
+							  "WHERE i.id_type OPERATOR(pg_catalog.=) $1 COLLATE pg_catalog.\"C\" "
+							  "AND i.id_value OPERATOR(pg_catalog.=) $2 COLLATE pg_catalog.\"C\"",
 							  2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up identity_identifier");
 	if (SPI_processed == 0)
@@ -36,7 +40,7 @@ identity_register_new(Datum *args)
 	int64		person = 1;
 	bool		isnull;
 
-	if (SPI_execute("SELECT next_person_id FROM quanyu.identity_state", false, 0) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT s.next_person_id FROM quanyu.identity_state s", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_state");
 	if (SPI_processed > 0)
 		person = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -48,7 +52,7 @@ identity_register_new(Datum *args)
 	insert_args[2] = Int64GetDatum(person);
 	if (SPI_execute_with_args("INSERT INTO quanyu.identity_identifier "
 							  "(id_type, id_value, person_id, first_seen, last_seen) "
-							  "VALUES ($1, $2, $3, now(), now())",
+							  "VALUES ($1, $2, $3, pg_catalog.now(), pg_catalog.now())",
 							  3, argtypes, insert_args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not insert into identity_identifier");
 	insert_args[0] = Int64GetDatum(person + 1);
@@ -81,7 +85,11 @@ identity_register(PG_FUNCTION_ARGS)
 	person = identity_register_lookup(args);
 	if (person == 0)
 	{
-		/* Check again under the lock: a concurrent ingest may have added it. */
+		/*
+		 * Check again under the lock: a concurrent ingest may have added it.
+		 * A policy hiding identity_state's row would hand out an id twice.
+		 */
+		identity_check_table(identity_table_oid("identity_state"), ACL_NO_RIGHTS);
 		identity_lock();
 		person = identity_register_lookup(args);
 		if (person == 0)

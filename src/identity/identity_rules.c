@@ -12,7 +12,11 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
+#include "access/xact.h"
+#include "storage/proc.h"
 
+#include "common/sql_safety.h"
 #include "identity/identity.h"
 
 /* Parse the normalizer name stored in identity_rule. */
@@ -98,14 +102,17 @@ IdentityRules *
 identity_rules_load(MemoryContext cxt, bool read_only)
 {
 	IdentityRules *rules = MemoryContextAllocZero(cxt, sizeof(IdentityRules));
+	int			nestlevel;
 
 	rules->cxt = cxt;
 	rules->cap = 16;
 	rules->rules = MemoryContextAlloc(cxt, rules->cap * sizeof(IdentityRule));
 	rules->deflt = -1;
 	SPI_connect();
-	if (SPI_execute("SELECT id_type, normalizer, blocked_values, blocked_pattern, "
-					"max_per_person, priority FROM quanyu.identity_rules ORDER BY id_type",
+	nestlevel = qy_pin_search_path();
+	if (SPI_execute("SELECT r.id_type, r.normalizer, r.blocked_values, r.blocked_pattern, "
+					"r.max_per_person, r.priority FROM quanyu.identity_rules r "
+					"ORDER BY r.id_type COLLATE pg_catalog.\"C\"",
 					read_only, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read identity_rules");
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -116,6 +123,7 @@ identity_rules_load(MemoryContext cxt, bool read_only)
 		if (strcmp(rules->rules[k].id_type, "*") == 0)
 			rules->deflt = k;
 	}
+	qy_unpin_search_path(nestlevel);
 	SPI_finish();
 	if (rules->deflt < 0)
 	{
@@ -325,12 +333,57 @@ identity_rules_cached(FunctionCallInfo fcinfo, bool read_only)
 	return (IdentityRules *) fcinfo->flinfo->fn_extra;
 }
 
+/*
+ * The rules identity_normalize reads, kept for one statement of one role:
+ * identity_person calls it from a SQL function body, whose executor state
+ * (and so fn_extra) is rebuilt on every call, and loading the rules through
+ * SPI costs far more than the lookup.  A write in the transaction (a new
+ * command id), a new statement or another user loads them again.  The
+ * memory is under TopTransactionContext, so it goes with the transaction.
+ */
+static MemoryContext identity_stmt_rules_cxt = NULL;
+static IdentityRules *identity_stmt_rules = NULL;
+static LocalTransactionId identity_stmt_lxid = InvalidLocalTransactionId;
+static CommandId identity_stmt_cid = InvalidCommandId;
+static TimestampTz identity_stmt_start = 0;
+static Oid	identity_stmt_user = InvalidOid;
+
+static IdentityRules *
+identity_rules_for_statement(void)
+{
+#if PG_VERSION_NUM >= 170000
+	LocalTransactionId lxid = MyProc->vxid.lxid;
+#else
+	LocalTransactionId lxid = MyProc->lxid;
+#endif
+	CommandId	cid = GetCurrentCommandId(false);
+	TimestampTz start = GetCurrentStatementStartTimestamp();
+	Oid			user = GetUserId();
+
+	if (identity_stmt_rules != NULL && identity_stmt_lxid == lxid && identity_stmt_cid == cid &&
+		identity_stmt_start == start && identity_stmt_user == user)
+		return identity_stmt_rules;
+	/* A context of an earlier transaction was freed with it. */
+	if (identity_stmt_rules_cxt != NULL && identity_stmt_lxid == lxid)
+		MemoryContextDelete(identity_stmt_rules_cxt);
+	identity_stmt_rules_cxt = NULL;
+	identity_stmt_rules = NULL;
+	identity_stmt_rules_cxt = AllocSetContextCreate(TopTransactionContext, "identity rules",
+													ALLOCSET_SMALL_SIZES);
+	identity_stmt_lxid = lxid;
+	identity_stmt_rules = identity_rules_load(identity_stmt_rules_cxt, true);
+	identity_stmt_cid = cid;
+	identity_stmt_start = start;
+	identity_stmt_user = user;
+	return identity_stmt_rules;
+}
+
 PG_FUNCTION_INFO_V1(identity_normalize);
 /* identity_normalize(type, value): the stored form, or NULL when blocked */
 Datum
 identity_normalize(PG_FUNCTION_ARGS)
 {
-	IdentityRules *rules = identity_rules_cached(fcinfo, true);
+	IdentityRules *rules = identity_rules_for_statement();
 	text	   *type = PG_GETARG_TEXT_PP(0);
 	text	   *value = PG_GETARG_TEXT_PP(1);
 	StringInfoData out;

@@ -123,6 +123,54 @@ BEGIN
 		(SELECT count(*) FROM identity_bench_1m), q_persons, round(q, 1), round(b, 1), round(q / b, 3);
 END $$;
 
+-- The first load of the ~1M-pair subset by the table's owner (indexes
+-- dropped and rebuilt) and by a member of quanyu_writer who does not own the
+-- table (indexes maintained row by row: rebuilding needs ownership).
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'quanyu_bench_writer') THEN
+		CREATE ROLE quanyu_bench_writer NOLOGIN IN ROLE quanyu_writer;
+	END IF;
+END $$;
+GRANT SELECT ON identity_bench_1m TO quanyu_bench_writer;
+TRUNCATE identity_identifier, identity_merge, identity_refusal, identity_state;
+SELECT clock_timestamp() AS t0 \gset
+SELECT identifiers_new AS owner_new FROM identity_link('SELECT type_a, value_a, type_b, value_b, seen_at FROM identity_bench_1m') \gset
+SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000 AS owner_ms \gset
+TRUNCATE identity_identifier, identity_merge, identity_refusal, identity_state;
+SET ROLE quanyu_bench_writer;
+SELECT clock_timestamp() AS t0 \gset
+SELECT identifiers_new AS writer_new FROM identity_link('SELECT type_a, value_a, type_b, value_b, seen_at FROM identity_bench_1m') \gset
+SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000 AS writer_ms \gset
+RESET ROLE;
+SELECT format('identity_link first load of %s identifiers: owner (indexes rebuilt) %s ms, non-owner quanyu_writer (indexes maintained) %s ms, ratio %s',
+	:owner_new, round(:owner_ms, 1), round(:writer_ms, 1), round(:writer_ms / :owner_ms, 3)) AS first_load
+WHERE :owner_new = :writer_new;
+REVOKE SELECT ON identity_bench_1m FROM quanyu_bench_writer;
+DROP ROLE quanyu_bench_writer;
+
+-- identity_person and identity_resolve per row (schema-qualified SQL bodies)
+-- against the same bodies pinned with SET search_path instead, which also
+-- stops identity_resolve from being inlined.
+CREATE FUNCTION identity_bench_person_set(id_type text, id_value text) RETURNS bigint
+	LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, quanyu, pg_temp
+	AS $f$ SELECT i.person_id FROM identity_identifier i
+		WHERE i.id_type = $1 AND i.id_value = identity_normalize($1, $2) $f$;
+CREATE FUNCTION identity_bench_resolve_set(person_id bigint) RETURNS bigint
+	LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, quanyu, pg_temp
+	AS $f$ SELECT coalesce((SELECT m.current_survivor FROM identity_merge m WHERE m.loser = $1), $1) $f$;
+ANALYZE identity_identifier;
+ANALYZE identity_merge;
+CREATE TABLE identity_bench_probe AS SELECT id_type, id_value, person_id FROM identity_identifier ORDER BY id_value LIMIT 100000;
+SELECT quanyu_bench.compare('identity_person 100k rows: qualified body vs SET search_path',
+	$$SELECT count(identity_person(id_type, id_value)) FROM identity_bench_probe$$,
+	$$SELECT count(identity_bench_person_set(id_type, id_value)) FROM identity_bench_probe$$, 3);
+SELECT quanyu_bench.compare('identity_resolve 100k rows: qualified body (inlined) vs SET search_path',
+	$$SELECT count(identity_resolve(person_id)) FROM identity_bench_probe$$,
+	$$SELECT count(identity_bench_resolve_set(person_id)) FROM identity_bench_probe$$, 3);
+DROP TABLE identity_bench_probe;
+DROP FUNCTION identity_bench_person_set(text, text), identity_bench_resolve_set(bigint);
+
 -- The full set, quanyu only (the baseline would take too long).
 DO $$
 DECLARE
