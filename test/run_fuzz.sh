@@ -11,9 +11,9 @@
 #    audience_in (text input), eval (segment expressions), identity
 #    (normalisers and blocked values).
 # 2. In the server, an AFL-style mutation loop (test/fuzz/sql_fuzz.py) for
-#    what needs the backend: blocked_pattern regexes of identity rules, and
-#    the audience input paths end to end (text, bytea cast, binary recv,
-#    audience_eval).  A crash is a lost connection.
+#    what needs the backend: blocked_pattern regexes of identity rules, the
+#    audience input paths end to end (text, bytea cast, audience_eval), and
+#    the bytea states of retention_agg.  A crash is a lost connection.
 # 3. sqlsmith against a database with quanyu and audience and identity data.
 #
 # Everything lands in .build-fuzz/: corpora, crashing inputs (crashes/),
@@ -149,7 +149,7 @@ if run_only portable || run_only header || run_only audience_in || run_only eval
 fi
 
 # ---- 2 and 3: in the server ----
-if run_only sql || run_only sqlsmith; then
+if run_only sql_fuzz || run_only sqlsmith; then
 	QY_BUILD="$FZ/server"
 	export QY_BUILD
 	qy_setup no
@@ -157,10 +157,10 @@ if run_only sql || run_only sqlsmith; then
 	"$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -d quanyu_fuzz -f "$QY_REPO/test/fuzz/fuzz_data.sql" >/dev/null
 	server_log="$QY_BUILD/cluster/server.log"
 
-	if run_only sql; then
-		for t in audience_text audience_bytea audience_recv eval identity_pattern identity_normalize; do
+	if run_only sql_fuzz; then
+		for t in audience_text audience_bytea eval identity_pattern identity_normalize retention_state; do
 			qy_say "SQL fuzzing $t for ${FUZZ_SECONDS}s"
-			line=$(python3 "$QY_REPO/test/fuzz/sql_fuzz.py" --target "$t" --seconds "$FUZZ_SECONDS" \
+			line=$(/usr/bin/python3 "$QY_REPO/test/fuzz/sql_fuzz.py" --target "$t" --seconds "$FUZZ_SECONDS" \
 				--dbname quanyu_fuzz --crashes "$FZ/crashes" 2>"$FZ/logs/sql_$t.log" | tail -1) || true
 			[ -n "$line" ] || line="$t: the fuzzer failed, see $FZ/logs/sql_$t.log"
 			case "$line" in *CRASH*|*failed*) findings=$((findings + 1)) ;; esac
