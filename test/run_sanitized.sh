@@ -80,13 +80,16 @@ qy_say "running the suite with ASan+UBSan (reports go to $SAN_REPORTS)"
 suite_rc=0
 QY_BUILD="$SAN_TREE/.build" bash "$SAN_TREE/test/run_tests.sh" "${args[@]}" || suite_rc=$?
 
-# Reports: one file per process that found something.
+# Reports: one file per process that found something.  UBSan (loaded as
+# its own runtime next to ASan) can also write to the server's stderr, that
+# is the server log; a backend that halted on a report exits with code 1.
 reports=$(find "$SAN_REPORTS" -type f -size +0 | sort)
 nreports=$(printf '%s' "$reports" | grep -c . || true)
 server_log="$SAN_TREE/.build/cluster/server.log"
-signals=$(grep -c 'terminated by signal' "$server_log" 2>/dev/null || true)
+logged=$(grep -cE 'runtime error:|ERROR: AddressSanitizer' "$server_log" 2>/dev/null || true)
+signals=$(grep -cE 'terminated by signal|server process .* exited with exit code' "$server_log" 2>/dev/null || true)
 if [ "$nreports" -gt 0 ]; then
-	qy_say "$nreports sanitizer report(s):"
+	qy_say "$nreports sanitizer report file(s):"
 	for f in $reports; do
 		echo "---- $f"
 		# The first error line and the first frames in quanyu's code.
@@ -94,6 +97,10 @@ if [ "$nreports" -gt 0 ]; then
 		grep -E '#[0-9]+ .*(src/|quanyu)' "$f" | head -8
 	done
 fi
-qy_say "server processes terminated by a signal: ${signals:-0} (log: $server_log)"
-echo "sanitizer reports: $nreports, suite exit code: $suite_rc"
-[ "$nreports" -eq 0 ] && [ "$suite_rc" -eq 0 ]
+if [ "$logged" -gt 0 ]; then
+	qy_say "$logged sanitizer report(s) in the server log:"
+	grep -E -A12 'runtime error:|ERROR: AddressSanitizer' "$server_log" | grep -E 'runtime error|AddressSanitizer|#[0-9]+ .*(src/|quanyu)' | head -40
+fi
+qy_say "backends that died (signal or sanitizer exit): ${signals:-0} (log: $server_log)"
+echo "sanitizer reports: $((nreports + logged)), dead backends: ${signals:-0}, suite exit code: $suite_rc"
+[ "$nreports" -eq 0 ] && [ "$logged" -eq 0 ] && [ "$signals" -eq 0 ] && [ "$suite_rc" -eq 0 ]
