@@ -46,8 +46,8 @@ cases=(
 	"the whole id range as a bigint array|error|SELECT array_length(quanyu.audience_to_array(quanyu.audience_from_range(0, 4294967296)), 1)"
 	"the whole id range as an integer[] cast|error|SELECT array_length(quanyu.audience_from_range(0, 300000000)::integer[], 1)"
 	"text output of 300 million ids|error|SELECT length(quanyu.audience_from_range(0, 300000000)::text)"
-	"xor of two half samples of the whole range|error|SELECT quanyu.cardinality(quanyu.audience_xor(quanyu.audience_sample(quanyu.audience_from_range(0, 4294967296), 0.5, 1), quanyu.audience_sample(quanyu.audience_from_range(0, 4294967296), 0.5, 2)))"
-	"union of eight half samples of the whole range|error|SELECT quanyu.cardinality(quanyu.audience_union_agg(quanyu.audience_sample(quanyu.audience_from_range(0, 4294967296), 0.5, s))) FROM generate_series(1, 8) s"
+	"xor of two half samples of 2^29 ids (bitset containers)|any|SELECT quanyu.cardinality(quanyu.audience_xor(quanyu.audience_sample(quanyu.audience_from_range(0, 536870912), 0.5, 1), quanyu.audience_sample(quanyu.audience_from_range(0, 536870912), 0.5, 2)))"
+	"union of eight half samples of 2^26 ids spread over the id range|any|SELECT quanyu.cardinality(quanyu.audience_union_agg(quanyu.audience_sample(quanyu.audience_from_range(s * 500000000, s * 500000000 + 67108864), 0.5, s::integer))) FROM generate_series(0::bigint, 7) s"
 	"audience_agg over 150 million scattered ids|any|SELECT quanyu.cardinality(quanyu.audience_agg((g * 2654435761) % 4294967296)) FROM generate_series(1::bigint, 150000000) g"
 	"bigint[] of 100 million ids cast to audience|any|SELECT quanyu.cardinality(quanyu.audience(ARRAY(SELECT (g * 2654435761) % 4294967296 FROM generate_series(1::bigint, 100000000) g)))"
 )
