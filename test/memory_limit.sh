@@ -49,7 +49,7 @@ cases=(
 	"xor of two half samples of 2^29 ids (bitset containers)|any|SELECT quanyu.cardinality(quanyu.audience_xor(quanyu.audience_sample(quanyu.audience_from_range(0, 536870912), 0.5, 1), quanyu.audience_sample(quanyu.audience_from_range(0, 536870912), 0.5, 2)))"
 	"union of eight half samples of 2^26 ids spread over the id range|any|SELECT quanyu.cardinality(quanyu.audience_union_agg(quanyu.audience_sample(quanyu.audience_from_range(s * 500000000, s * 500000000 + 67108864), 0.5, s::integer))) FROM generate_series(0::bigint, 7) s"
 	"audience_agg over 150 million scattered ids|any|SELECT quanyu.cardinality(quanyu.audience_agg((g * 2654435761) % 4294967296)) FROM generate_series(1::bigint, 150000000) g"
-	"bigint[] of 100 million ids cast to audience|any|SELECT quanyu.cardinality(quanyu.audience(ARRAY(SELECT (g * 2654435761) % 4294967296 FROM generate_series(1::bigint, 100000000) g)))"
+	"bigint[] of 60 million scattered ids cast to audience|any|SELECT quanyu.cardinality(quanyu.audience(ARRAY(SELECT (g * 2654435761) % 4294967296 FROM generate_series(1::bigint, 60000000) g)))"
 )
 
 echo "1..$((${#cases[@]} * 2))"
@@ -69,6 +69,8 @@ for c in "${cases[@]}"; do
 	after=$(grep -c 'terminated by signal' "$server_log" || true)
 	sqlstate=$(printf '%s\n' "$out" | sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\): .*/\1/p' | head -1)
 	message=$(printf '%s\n' "$out" | grep -m1 -E '^(ERROR|FATAL|server closed|psql:)' || true)
+	location=$(printf '%s\n' "$out" | sed -n 's/^LOCATION:  //p' | head -1)
+	[ -n "$location" ] && message="$message (at $location)"
 
 	n=$((n + 1))
 	if [ "$after" -eq "$before" ] && ! printf '%s' "$out" | grep -q 'server closed the connection'; then
