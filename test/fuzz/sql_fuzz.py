@@ -202,7 +202,8 @@ def main():
     summary = '%s: %d executions (%d/s), %d ok, errors %s' % (
         args.target, execs, execs / max(elapsed, 1), ok, ' '.join('%s:%d' % (k, v) for v, k in top) or 'none')
     if crashes:
-        summary += ', %d CRASH(es): %s' % (len(crashes), ' '.join(crashes))
+        summary += ', %d CRASH(es), inputs and reproducing SQL: %s%s' % (
+            len(crashes), ' '.join(crashes[:3]), ' ...' if len(crashes) > 3 else '')
     else:
         summary += ', no crash'
     print(summary)
