@@ -158,7 +158,7 @@ if run_only sql_fuzz || run_only sqlsmith; then
 	server_log="$QY_BUILD/cluster/server.log"
 
 	if run_only sql_fuzz; then
-		for t in audience_text audience_bytea eval identity_pattern identity_normalize retention_state deserialize; do
+		for t in audience_text audience_bytea eval identity_pattern identity_normalize retention_state; do
 			qy_say "SQL fuzzing $t for ${FUZZ_SECONDS}s"
 			line=$(/usr/bin/python3 "$QY_REPO/test/fuzz/sql_fuzz.py" --target "$t" --seconds "$FUZZ_SECONDS" \
 				--dbname quanyu_fuzz --crashes "$FZ/crashes" 2>"$FZ/logs/sql_$t.log" | tail -1) || true

@@ -45,14 +45,8 @@ TARGETS = {
                          "SELECT quanyu.retention_agg_final(quanyu.retention_agg_combine($1, public.fz_retention_state(true, false, true))) "
                          "FROM generate_series(1, 3)"],
                         None, [b'\x00\x00\x00\x00', b'\xff\xff\xff\xff', b'\x01\x00\x00\x00'], False),
-    # Deserialise functions take (bytea, internal): NULL passes for the
-    # internal, so a client can hand them any bytes.  One per execution.
-    'deserialize': (["SELECT quanyu.%s($1, NULL) IS NULL" % f for f in (
-        'rfm_agg_deserialize', 'clv_summary_deserialize', 'rfm_breaks_deserialize',
-        'clv_fit_deserialize', 'clv_metrics_deserialize', 'window_funnel_deserialize')],
-                    None, [b'\x00\x00\x00\x00', b'\xff\xff\xff\x7f', b'\x01\x00\x00\x00', b'\x00' * 8], False),
 }
-ONE_STATEMENT = {'deserialize'}
+ONE_STATEMENT = set()  # targets that run one of their statements per execution
 
 PATTERN_SEEDS = [b'^(unknown|null|n/a)$', b'(a+)+b', b'[[:digit:]]{3,}', b'\\m\\w+\\M', b'^1{11}$',
                  b'((((x))))', b'a{1,100}b', b'(?i)AbC', b'[^@]+@[^@]+', b'(a|b)*c\\1']
@@ -156,8 +150,6 @@ def main():
         corpus = list(NORMALIZE_SEEDS)
     elif args.target == 'retention_state':
         corpus = retention_seeds(cur)
-    elif args.target == 'deserialize':
-        corpus = [b'', b'\x00' * 4, b'\x00' * 16, b'\x01\x00\x00\x00' * 8, bytes(range(64)), b'\xff' * 40]
     else:
         corpus = load_seeds(seed_dir)
     corpus = [c for c in corpus] or [b'']
