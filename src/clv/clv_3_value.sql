@@ -112,7 +112,7 @@ BEGIN
           AND a.attname = (ARRAY[customer_column, ts_column])[i];
         IF NOT FOUND THEN
             RAISE EXCEPTION USING ERRCODE = 'undefined_column',
-                MESSAGE = format('column "%s" does not exist in %s', (ARRAY[customer_column, ts_column])[i], rel),
+                MESSAGE = format('column "%s" does not exist in %s', (ARRAY[customer_column, ts_column])[i], orders),
                 DETAIL = 'customer_column and ts_column name columns of the orders table.';
         END IF;
         -- customers are grouped and partitioned by their type's default
@@ -126,13 +126,13 @@ BEGIN
                                     AND ca.castmethod = 'b'))) THEN
             RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
                 MESSAGE = format('column "%s" of %s has type %s, which cannot be grouped',
-                                 customer_column, rel, col_type::regtype),
+                                 customer_column, orders, col_type::regtype),
                 DETAIL = 'The customer column needs a type with equality, such as bigint, text or uuid.';
         END IF;
         IF i = 2 AND col_type NOT IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
             RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
                 MESSAGE = format('column "%s" of %s has type %s, not date, timestamp or timestamptz',
-                                 ts_column, rel, col_type::regtype),
+                                 ts_column, orders, col_type::regtype),
                 DETAIL = 'Cohorts are calendar months of the order time.';
         END IF;
     END LOOP;
@@ -144,7 +144,7 @@ BEGIN
         INTO first_ts, last_ts USING data_end;
     IF NOT isfinite(first_ts) OR NOT isfinite(last_ts) THEN
         RAISE EXCEPTION USING ERRCODE = 'datetime_field_overflow',
-            MESSAGE = format('column "%s" of %s holds %s, not a finite time', ts_column, rel,
+            MESSAGE = format('column "%s" of %s holds %s, not a finite time', ts_column, orders,
                              CASE WHEN isfinite(first_ts) THEN last_ts ELSE first_ts END),
             DETAIL = 'Cohorts are calendar months of the order time.';
     END IF;
