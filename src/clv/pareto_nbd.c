@@ -46,12 +46,26 @@ pareto_log_hyp(double k, double b, double lo, double hi, double t)
 }
 
 /*
+ * The last 2F1 term taken at t_x within one likelihood evaluation: the
+ * groups come sorted by (x, t_x), so customers sharing them (every
+ * one-time buyer has x = t_x = 0) need it once.
+ */
+typedef struct ParetoHypCache
+{
+	bool		valid;
+	double		x;
+	double		tx;
+	double		value;
+} ParetoHypCache;
+
+/*
  * log A0 of the note, eq. (19)/(20): the difference of two 2F1 terms taken
  * at t_x and T, computed as log(p1 q2^k - p2 q1^k) - k log(q1 q2).  The
  * hypergeometric argument |alpha-beta|/(max+t) is below 1 by construction.
+ * cache may be NULL.
  */
 static double
-pareto_log_a0(const double *p, double x, double tx, double T)
+pareto_log_a0(const double *p, double x, double tx, double T, ParetoHypCache *cache)
 {
 	double		r = p[0],
 				alpha = p[1],
@@ -63,8 +77,25 @@ pareto_log_a0(const double *p, double x, double tx, double T)
 	double		bparam = alpha < beta ? r + x : s + 1;
 	double		q1 = hi + tx,
 				q2 = hi + T;
-	double		l1 = pareto_log_hyp(k, bparam, lo, hi, tx) + k * log(q2);
-	double		l2 = pareto_log_hyp(k, bparam, lo, hi, T) + k * log(q1);
+	double		h1;
+	double		l1;
+	double		l2;
+
+	if (cache && cache->valid && cache->x == x && cache->tx == tx)
+		h1 = cache->value;
+	else
+	{
+		h1 = pareto_log_hyp(k, bparam, lo, hi, tx);
+		if (cache)
+		{
+			cache->valid = true;
+			cache->x = x;
+			cache->tx = tx;
+			cache->value = h1;
+		}
+	}
+	l1 = h1 + k * log(q2);
+	l2 = pareto_log_hyp(k, bparam, lo, hi, T) + k * log(q1);
 
 	if (isnan(l1) || isnan(l2))
 		return NAN;
@@ -96,6 +127,7 @@ pareto_ll(const double *theta, const ClvData *d)
 				lastx = -1.0,
 				cx = 0.0;
 	double		base;
+	ParetoHypCache cache = {0};
 	int64		i;
 
 	/*
@@ -115,7 +147,7 @@ pareto_ll(const double *theta, const ClvData *d)
 	for (i = 0; i < d->ngroups; i++)
 	{
 		const ClvGroup *g = &d->g[i];
-		double		la0 = pareto_log_a0(p, g->x, g->tx, g->T);
+		double		la0 = pareto_log_a0(p, g->x, g->tx, g->T, &cache);
 
 		if ((i & 0xFFFF) == 0xFFFF)
 			CHECK_FOR_INTERRUPTS();
@@ -167,7 +199,7 @@ pareto_alive(const double *p, double x, double tx, double T)
 				alpha = p[1],
 				s = p[2],
 				beta = p[3];
-	double		la0 = pareto_log_a0(p, x, tx, T);
+	double		la0 = pareto_log_a0(p, x, tx, T, NULL);
 
 	if (isnan(la0))
 		ereport(ERROR,
