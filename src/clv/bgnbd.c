@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "fmgr.h"
+#include "miscadmin.h"
 
 #include "clv.h"
 
@@ -47,6 +48,8 @@ bgnbd_ll(const double *theta, const ClvData *d)
 		const ClvGroup *g = &d->g[i];
 		double		v;
 
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 		if (g->x != lastx)
 		{
 			lastx = g->x;
@@ -96,6 +99,8 @@ bgnbd_grad(const double *theta, const ClvData *d, double *grad)
 		double		w = 0.0,
 					lt = 0.0;
 
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 		if (x != lastx)
 		{
 			double		psi_abx = clv_digamma(a + b + x);
@@ -137,7 +142,7 @@ bgnbd_grad(const double *theta, const ClvData *d, double *grad)
 Datum
 bgnbd_fit_final(PG_FUNCTION_ARGS)
 {
-	ClvData    *d = clv_fit_data(fcinfo);
+	ClvData    *d = clv_fit_data(fcinfo, CLV_MAGIC_PURCHASES, "bgnbd_fit_final");
 	ClvFit		fit;
 	double		start[4];
 

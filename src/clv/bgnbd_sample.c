@@ -98,6 +98,9 @@ simulate_customer(SampleState *st, double *x, double *tx, double *T)
 	*tx = 0;
 	for (;;)
 	{
+		/* Up to SAMPLE_MAX_PURCHASES steps for absurd parameters: stay cancellable. */
+		if (((int64) *x & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 		t += -log(rng_uniform(&st->rng)) / lambda;
 		if (t > *T || *x >= SAMPLE_MAX_PURCHASES)
 			break;
@@ -165,6 +168,7 @@ bgnbd_sample(PG_FUNCTION_ARGS)
 	if (funcctx->call_cntr >= funcctx->max_calls)
 		SRF_RETURN_DONE(funcctx);
 
+	CHECK_FOR_INTERRUPTS();
 	st = (SampleState *) funcctx->user_fctx;
 	simulate_customer(st, &x, &tx, &T);
 	values[0] = Int32GetDatum((int32) x);

@@ -13,6 +13,29 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "datatype/timestamp.h"
+
+/*
+ * Every internal aggregate state of the module starts with one of these
+ * tags, checked on every use: a user CREATE AGGREGATE may pair our
+ * transition function of one aggregate with the final function of another
+ * (or of another extension), and the tag turns a misread into an error.
+ * Serialised states start with the tag and CLV_WIRE_VERSION.
+ */
+#define CLV_MAGIC_RFM		0x51524641	/* rfm_agg */
+#define CLV_MAGIC_SUMMARY	0x51435341	/* clv_summary_agg */
+#define CLV_MAGIC_BREAKS	0x51524242	/* rfm_breaks */
+#define CLV_MAGIC_PURCHASES	0x51465450	/* bgnbd_fit, pareto_nbd_fit */
+#define CLV_MAGIC_SPEND		0x51465453	/* gammagamma_fit */
+#define CLV_MAGIC_METRICS	0x514d4554	/* clv_metrics_agg */
+#define CLV_WIRE_VERSION	1
+
+/* Head of every serialised state. */
+typedef struct ClvWireHeader
+{
+	uint32		magic;
+	uint32		version;
+} ClvWireHeader;
 
 /* One customer of a fit: BG/NBD and Pareto/NBD use (x, t_x, T); Gamma-Gamma uses (x, m). */
 typedef struct ClvObs
@@ -34,6 +57,7 @@ typedef struct ClvGroup
 /* Aggregate state of every fitting aggregate: the raw observations. */
 typedef struct ClvObsState
 {
+	uint32		magic;			/* CLV_MAGIC_PURCHASES or CLV_MAGIC_SPEND */
 	int64		n;
 	int64		cap;
 	ClvObs	   *obs;
@@ -67,6 +91,7 @@ typedef struct ClvFit
 /* clv_math.c */
 extern double clv_digamma(double x);
 extern double clv_log_hyp2f1(double a, double b, double c, double z);
+extern double clv_log_hyp2f1_1bc(double b, double c, double z);
 extern double clv_logaddexp(double a, double b);
 extern double clv_lbeta(double a, double b);
 
@@ -80,11 +105,16 @@ extern double clv_pareto_conditional(const double *p, double t, double x, double
 extern double clv_gammagamma_spend(const double *p, double x, double m);
 
 /* clv_obs.c */
-extern ClvObsState *clv_obs_state_get(FunctionCallInfo fcinfo, const char *fname);
+extern void *clv_state_arg(FunctionCallInfo fcinfo, int argno, uint32 magic, const char *fname);
+extern const char *clv_wire_check(bytea *in, uint32 magic, Size minlen, const char *fname);
+extern void clv_wire_header(char *dst, uint32 magic);
+extern TimestampTz clv_arg_timestamp(FunctionCallInfo fcinfo, int argno, const char *name);
+extern double clv_timestamp_diff_days(TimestampTz a, TimestampTz b);
+extern ClvObsState *clv_obs_state_get(FunctionCallInfo fcinfo, uint32 magic, const char *fname);
 extern void clv_obs_append(ClvObsState *st, double x, double tx, double T);
 extern void clv_obs_check_rfm(double x, double tx, double T);
 extern ClvData *clv_obs_group(const ClvObsState *st);
-extern ClvData *clv_fit_data(FunctionCallInfo fcinfo);
+extern ClvData *clv_fit_data(FunctionCallInfo fcinfo, uint32 magic, const char *fname);
 extern double clv_log_pooled_age_per_purchase(const ClvData *d);
 extern double clv_mean_age(const ClvData *d);
 extern double clv_arg_horizon(FunctionCallInfo fcinfo, int argno);

@@ -15,11 +15,14 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "common/int.h"
 #include "funcapi.h"
+#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
 #include "clv.h"
+#include "common/sql_safety.h"
 
 PG_FUNCTION_INFO_V1(clv_metrics_trans);
 PG_FUNCTION_INFO_V1(clv_metrics_combine);
@@ -29,26 +32,36 @@ PG_FUNCTION_INFO_V1(clv_metrics_final);
 
 typedef struct MetricsState
 {
+	uint32		magic;			/* CLV_MAGIC_METRICS */
 	int64		customers;
 	int64		orders;
 	int64		repeaters;
 	Numeric		revenue;		/* in the aggregate context */
 } MetricsState;
 
-/* The state, created in the aggregate context on first use. */
+/* A new state in the aggregate context. */
 static MetricsState *
-metrics_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
+metrics_state_new(MemoryContext aggcxt)
 {
-	MetricsState *st;
+	MetricsState *st = MemoryContextAllocZero(aggcxt, sizeof(MetricsState));
 	MemoryContext old;
 
-	if (!PG_ARGISNULL(0))
-		return (MetricsState *) PG_GETARG_POINTER(0);
-	st = MemoryContextAllocZero(aggcxt, sizeof(MetricsState));
+	st->magic = CLV_MAGIC_METRICS;
 	old = MemoryContextSwitchTo(aggcxt);
 	st->revenue = int64_to_numeric(0);
 	MemoryContextSwitchTo(old);
 	return st;
+}
+
+/* a += b for the counts, with an error instead of a wrap-around. */
+static void
+metrics_add_count(int64 *a, int64 b)
+{
+	if (pg_add_s64_overflow(*a, b, a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("clv_metrics_agg count out of range"),
+				 errdetail("Orders and customers are counted in bigint.")));
 }
 
 /* revenue += n, in the aggregate context. */
@@ -68,14 +81,13 @@ metrics_add_revenue(MetricsState *st, MemoryContext aggcxt, Numeric n)
 Datum
 clv_metrics_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	MetricsState *st;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "clv_metrics_trans");
+	MetricsState *st = clv_state_arg(fcinfo, 0, CLV_MAGIC_METRICS, "clv_metrics_trans");
 	int64		orders;
 	Numeric		revenue;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "clv_metrics_trans called in non-aggregate context");
-	st = metrics_state(fcinfo, aggcxt);
+	if (st == NULL)
+		st = metrics_state_new(aggcxt);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(st);
 	orders = PG_GETARG_INT64(1);
@@ -88,10 +100,11 @@ clv_metrics_trans(PG_FUNCTION_ARGS)
 	if (numeric_is_nan(revenue) || numeric_is_inf(revenue))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("revenue must be a finite number"),
+				 errmsg("revenue must be a finite number, got %s",
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(revenue)))),
 				 errdetail("Revenue is summed over customers.")));
-	st->customers++;
-	st->orders += orders;
+	metrics_add_count(&st->customers, 1);
+	metrics_add_count(&st->orders, orders);
 	st->repeaters += orders > 1;
 	metrics_add_revenue(st, aggcxt, revenue);
 	PG_RETURN_POINTER(st);
@@ -101,59 +114,79 @@ clv_metrics_trans(PG_FUNCTION_ARGS)
 Datum
 clv_metrics_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	MetricsState *a;
-	MetricsState *b;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "clv_metrics_combine");
+	MetricsState *a = clv_state_arg(fcinfo, 0, CLV_MAGIC_METRICS, "clv_metrics_combine");
+	MetricsState *b = clv_state_arg(fcinfo, 1, CLV_MAGIC_METRICS, "clv_metrics_combine");
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "clv_metrics_combine called in non-aggregate context");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	b = (MetricsState *) PG_GETARG_POINTER(1);
-	a = metrics_state(fcinfo, aggcxt);
-	a->customers += b->customers;
-	a->orders += b->orders;
-	a->repeaters += b->repeaters;
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+		a = metrics_state_new(aggcxt);
+	metrics_add_count(&a->customers, b->customers);
+	metrics_add_count(&a->orders, b->orders);
+	metrics_add_count(&a->repeaters, b->repeaters);
 	metrics_add_revenue(a, aggcxt, b->revenue);
 	PG_RETURN_POINTER(a);
 }
 
-/* Serialise: three counts, then the revenue numeric's bytes. */
+/* Serialise: header, three counts, then the revenue in numeric's send format. */
 Datum
 clv_metrics_serialize(PG_FUNCTION_ARGS)
 {
-	MetricsState *st = (MetricsState *) PG_GETARG_POINTER(0);
-	int64		counts[3] = {st->customers, st->orders, st->repeaters};
-	Size		nlen = VARSIZE(st->revenue);
-	bytea	   *out = palloc(VARHDRSZ + sizeof(counts) + nlen);
+	MetricsState *st;
+	int64		counts[3];
+	bytea	   *nbytes;
+	Size		nlen;
+	bytea	   *out;
 
-	SET_VARSIZE(out, VARHDRSZ + sizeof(counts) + nlen);
-	memcpy(VARDATA(out), counts, sizeof(counts));
-	memcpy(VARDATA(out) + sizeof(counts), st->revenue, nlen);
+	(void) qy_aggregate_context(fcinfo, "clv_metrics_serialize");
+	st = clv_state_arg(fcinfo, 0, CLV_MAGIC_METRICS, "clv_metrics_serialize");
+	counts[0] = st->customers;
+	counts[1] = st->orders;
+	counts[2] = st->repeaters;
+	nbytes = DatumGetByteaPP(DirectFunctionCall1(numeric_send, NumericGetDatum(st->revenue)));
+	nlen = VARSIZE_ANY_EXHDR(nbytes);
+	out = palloc(VARHDRSZ + sizeof(ClvWireHeader) + sizeof(counts) + nlen);
+	SET_VARSIZE(out, VARHDRSZ + sizeof(ClvWireHeader) + sizeof(counts) + nlen);
+	clv_wire_header(VARDATA(out), CLV_MAGIC_METRICS);
+	memcpy(VARDATA(out) + sizeof(ClvWireHeader), counts, sizeof(counts));
+	memcpy(VARDATA(out) + sizeof(ClvWireHeader) + sizeof(counts), VARDATA_ANY(nbytes), nlen);
 	PG_RETURN_BYTEA_P(out);
 }
 
-/* Rebuild a state from clv_metrics_serialize's bytes. */
+/* Rebuild a state from clv_metrics_serialize's bytes, validating every field. */
 Datum
 clv_metrics_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt;
-	MetricsState *st;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "clv_metrics_deserialize");
 	int64		counts[3];
-	Size		len = VARSIZE_ANY_EXHDR(in);
+	const char *data = clv_wire_check(in, CLV_MAGIC_METRICS, sizeof(counts) + 1,
+									  "clv_metrics_deserialize");
+	Size		nlen = VARSIZE_ANY_EXHDR(in) - sizeof(ClvWireHeader) - sizeof(counts);
+	MetricsState *st;
+	StringInfoData buf;
+	Numeric		n;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "clv_metrics_deserialize called in non-aggregate context");
-	if (len <= sizeof(counts))
-		elog(ERROR, "invalid clv_metrics_agg state: too short");
-	memcpy(counts, VARDATA_ANY(in), sizeof(counts));
+	memcpy(counts, data, sizeof(counts));
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, data + sizeof(counts), nlen);
+	/* numeric_recv validates the digits; the sum of finite revenues is finite. */
+	n = DatumGetNumeric(DirectFunctionCall3(numeric_recv, PointerGetDatum(&buf),
+											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	if (counts[0] < 0 || counts[1] < counts[0] || counts[2] < 0 || counts[2] > counts[0] ||
+		buf.cursor != buf.len || numeric_is_nan(n) || numeric_is_inf(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid state for clv_metrics_deserialize: counts or revenue out of range"),
+				 errdetail("The bytes were not serialised by clv_metrics_agg.")));
 	st = MemoryContextAllocZero(aggcxt, sizeof(MetricsState));
+	st->magic = CLV_MAGIC_METRICS;
 	st->customers = counts[0];
 	st->orders = counts[1];
 	st->repeaters = counts[2];
-	st->revenue = MemoryContextAlloc(aggcxt, len - sizeof(counts));
-	memcpy(st->revenue, VARDATA_ANY(in) + sizeof(counts), len - sizeof(counts));
+	st->revenue = MemoryContextAlloc(aggcxt, VARSIZE(n));
+	memcpy(st->revenue, n, VARSIZE(n));
 	PG_RETURN_POINTER(st);
 }
 
@@ -174,10 +207,9 @@ clv_metrics_final(PG_FUNCTION_ARGS)
 	Datum		values[7];
 	bool		nulls[7] = {0};
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (MetricsState *) PG_GETARG_POINTER(0);
-	if (st->customers == 0)
+	(void) qy_aggregate_context(fcinfo, "clv_metrics_final");
+	st = clv_state_arg(fcinfo, 0, CLV_MAGIC_METRICS, "clv_metrics_final");
+	if (st == NULL || st->customers == 0)
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "clv_metrics_final must return a composite type");

@@ -13,31 +13,120 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "common/int.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 #include "utils/typcache.h"
 
 #include "clv.h"
+#include "common/sql_safety.h"
 
 PG_FUNCTION_INFO_V1(clv_fit_trans);
 PG_FUNCTION_INFO_V1(clv_fit_combine);
 PG_FUNCTION_INFO_V1(clv_fit_serialize);
 PG_FUNCTION_INFO_V1(clv_fit_deserialize);
 
-/* The state of the current aggregate call, created on its first row. */
-ClvObsState *
-clv_obs_state_get(FunctionCallInfo fcinfo, const char *fname)
+/*
+ * Internal state argument argno of an aggregate support function, NULL when
+ * the argument is SQL NULL; an error when it is a NULL pointer or does not
+ * carry the tag (0 accepts either fit state).
+ */
+void *
+clv_state_arg(FunctionCallInfo fcinfo, int argno, uint32 magic, const char *fname)
 {
-	MemoryContext aggcxt;
-	ClvObsState *st;
+	uint32	   *p;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	if (!PG_ARGISNULL(0))
-		return (ClvObsState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	p = (uint32 *) PG_GETARG_POINTER(argno);
+	if (p == NULL ||
+		(magic != 0 && *p != magic) ||
+		(magic == 0 && *p != CLV_MAGIC_PURCHASES && *p != CLV_MAGIC_SPEND))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s was handed a state it did not create", fname),
+				 errdetail("The aggregate mixes support functions of different aggregates.")));
+	return p;
+}
 
+/*
+ * Check serialised state bytes: our tag (0: either fit state), the wire
+ * version and at least minlen bytes after the header.  Returns the bytes
+ * after the header.
+ */
+const char *
+clv_wire_check(bytea *in, uint32 magic, Size minlen, const char *fname)
+{
+	ClvWireHeader h;
+
+	if (VARSIZE_ANY_EXHDR(in) < sizeof(ClvWireHeader) + minlen)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid state for %s: %zu bytes", fname, (Size) VARSIZE_ANY_EXHDR(in)),
+				 errdetail("The serialised state is shorter than its header.")));
+	memcpy(&h, VARDATA_ANY(in), sizeof(ClvWireHeader));
+	if ((magic != 0 && h.magic != magic) ||
+		(magic == 0 && h.magic != CLV_MAGIC_PURCHASES && h.magic != CLV_MAGIC_SPEND) ||
+		h.version != CLV_WIRE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid state for %s: tag %08x version %u", fname, h.magic, h.version),
+				 errdetail("The bytes were not serialised by this aggregate.")));
+	return VARDATA_ANY(in) + sizeof(ClvWireHeader);
+}
+
+/* Write the header of a serialised state at dst. */
+void
+clv_wire_header(char *dst, uint32 magic)
+{
+	ClvWireHeader h;
+
+	h.magic = magic;
+	h.version = CLV_WIRE_VERSION;
+	memcpy(dst, &h, sizeof(ClvWireHeader));
+}
+
+/* Argument argno as a finite timestamptz, or an error naming it. */
+TimestampTz
+clv_arg_timestamp(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(argno);
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be a finite timestamp, got %s", name,
+						DatumGetCString(DirectFunctionCall1(timestamptz_out,
+															TimestampTzGetDatum(ts)))),
+				 errdetail("Recency and ages are measured between finite points in time.")));
+	return ts;
+}
+
+/* (a - b) in days for finite timestamps, without int64 overflow. */
+double
+clv_timestamp_diff_days(TimestampTz a, TimestampTz b)
+{
+	int64		diff;
+
+	if (pg_sub_s64_overflow(a, b, &diff))
+		return ((double) a - (double) b) / USECS_PER_DAY;
+	return (double) diff / USECS_PER_DAY;
+}
+
+/* The fit state of the current aggregate call, created on its first row. */
+ClvObsState *
+clv_obs_state_get(FunctionCallInfo fcinfo, uint32 magic, const char *fname)
+{
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, fname);
+	ClvObsState *st = clv_state_arg(fcinfo, 0, magic, fname);
+
+	if (st != NULL)
+		return st;
 	st = MemoryContextAllocZero(aggcxt, sizeof(ClvObsState));
+	st->magic = magic;
 	st->cap = 64;
 	st->obs = MemoryContextAllocHuge(aggcxt, sizeof(ClvObs) * st->cap);
 	return st;
@@ -112,7 +201,7 @@ clv_arg_customer(FunctionCallInfo fcinfo, int argno, double *x, double *tx, doub
 Datum
 clv_fit_trans(PG_FUNCTION_ARGS)
 {
-	ClvObsState *st = clv_obs_state_get(fcinfo, "clv_fit_trans");
+	ClvObsState *st = clv_obs_state_get(fcinfo, CLV_MAGIC_PURCHASES, "clv_fit_trans");
 	double		x,
 				tx,
 				T;
@@ -124,62 +213,100 @@ clv_fit_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* Combine two partial states by concatenation. */
+/* Combine two partial states (of the same kind) by concatenation. */
 Datum
 clv_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
 	ClvObsState *a;
 	ClvObsState *b;
 	int64		i;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "clv_fit_combine called in non-aggregate context");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	b = (ClvObsState *) PG_GETARG_POINTER(1);
-	a = clv_obs_state_get(fcinfo, "clv_fit_combine");
+	(void) qy_aggregate_context(fcinfo, "clv_fit_combine");
+	b = clv_state_arg(fcinfo, 1, 0, "clv_fit_combine");
+	a = clv_state_arg(fcinfo, 0, 0, "clv_fit_combine");
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+		a = clv_obs_state_get(fcinfo, b->magic, "clv_fit_combine");
+	if (a->magic != b->magic)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("clv_fit_combine was handed states of two different fits"),
+				 errdetail("Purchase-model and spend-model observations cannot be combined.")));
 	for (i = 0; i < b->n; i++)
+	{
 		clv_obs_append(a, b->obs[i].x, b->obs[i].tx, b->obs[i].T);
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
 	PG_RETURN_POINTER(a);
 }
 
-/* Serialise a state as its count followed by the raw observations. */
+/* Serialise a state as header, count, raw observations. */
 Datum
 clv_fit_serialize(PG_FUNCTION_ARGS)
 {
-	ClvObsState *st = (ClvObsState *) PG_GETARG_POINTER(0);
-	Size		len = VARHDRSZ + sizeof(int64) + sizeof(ClvObs) * st->n;
-	bytea	   *out = (bytea *) palloc_extended(len, MCXT_ALLOC_HUGE);
+	ClvObsState *st;
+	Size		len;
+	bytea	   *out;
 
+	(void) qy_aggregate_context(fcinfo, "clv_fit_serialize");
+	st = clv_state_arg(fcinfo, 0, 0, "clv_fit_serialize");
+	len = VARHDRSZ + sizeof(ClvWireHeader) + sizeof(int64) + sizeof(ClvObs) * st->n;
+	out = (bytea *) palloc_extended(len, MCXT_ALLOC_HUGE);
 	SET_VARSIZE(out, len);
-	memcpy(VARDATA(out), &st->n, sizeof(int64));
-	memcpy(VARDATA(out) + sizeof(int64), st->obs, sizeof(ClvObs) * st->n);
+	clv_wire_header(VARDATA(out), st->magic);
+	memcpy(VARDATA(out) + sizeof(ClvWireHeader), &st->n, sizeof(int64));
+	memcpy(VARDATA(out) + sizeof(ClvWireHeader) + sizeof(int64), st->obs, sizeof(ClvObs) * st->n);
 	PG_RETURN_BYTEA_P(out);
 }
 
-/* Rebuild a state from clv_fit_serialize's bytes. */
+/* Rebuild a state from clv_fit_serialize's bytes, validating every observation. */
 Datum
 clv_fit_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "clv_fit_deserialize");
+	const char *data = clv_wire_check(in, 0, sizeof(int64), "clv_fit_deserialize");
+	Size		avail = VARSIZE_ANY_EXHDR(in) - sizeof(ClvWireHeader) - sizeof(int64);
+	ClvWireHeader h;
 	ClvObsState *st;
-	int64		n;
+	int64		n,
+				i;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "clv_fit_deserialize called in non-aggregate context");
-	if (VARSIZE_ANY_EXHDR(in) < sizeof(int64))
-		elog(ERROR, "invalid clv fit state: too short");
-	memcpy(&n, VARDATA_ANY(in), sizeof(int64));
-	if (n < 0 || VARSIZE_ANY_EXHDR(in) != sizeof(int64) + sizeof(ClvObs) * n)
-		elog(ERROR, "invalid clv fit state: length does not match count");
+	memcpy(&h, VARDATA_ANY(in), sizeof(ClvWireHeader));
+	memcpy(&n, data, sizeof(int64));
+	if (n < 0 || (uint64) n != avail / sizeof(ClvObs) || avail % sizeof(ClvObs) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid state for clv_fit_deserialize: count " INT64_FORMAT " for %zu bytes", n, avail),
+				 errdetail("The length of the observations does not match their count.")));
 
 	st = MemoryContextAllocZero(aggcxt, sizeof(ClvObsState));
+	st->magic = h.magic;
 	st->n = n;
 	st->cap = Max(n, 1);
 	st->obs = MemoryContextAllocHuge(aggcxt, sizeof(ClvObs) * st->cap);
-	memcpy(st->obs, VARDATA_ANY(in) + sizeof(int64), sizeof(ClvObs) * n);
+	memcpy(st->obs, data + sizeof(int64), sizeof(ClvObs) * n);
+	for (i = 0; i < n; i++)
+	{
+		const ClvObs *o = &st->obs[i];
+
+		if (!isfinite(o->x) || !isfinite(o->tx) || !isfinite(o->T))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid state for clv_fit_deserialize: observation " INT64_FORMAT " is not finite", i),
+					 errdetail("Every observation of a fit is finite.")));
+		if (h.magic == CLV_MAGIC_PURCHASES)
+			clv_check_customer(o->x, o->tx, o->T);
+		else if (!(o->x >= 1 && o->x == floor(o->x) && o->tx > 0 && o->T == 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid state for clv_fit_deserialize: spend observation " INT64_FORMAT " is out of range", i),
+					 errdetail("Spend observations have a whole frequency of at least 1 and a positive value.")));
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
 	PG_RETURN_POINTER(st);
 }
 
@@ -226,6 +353,8 @@ clv_obs_group(const ClvObsState *st)
 	clv_obs_sort(o, st->n);
 	for (i = 0; i < st->n; i++)
 	{
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 		if (m > 0 && g[m - 1].x == o[i].x && g[m - 1].tx == o[i].tx && g[m - 1].T == o[i].T)
 		{
 			g[m - 1].w += 1.0;
@@ -249,14 +378,13 @@ clv_obs_group(const ClvObsState *st)
  * NULL when there were none (the fit then returns NULL).
  */
 ClvData *
-clv_fit_data(FunctionCallInfo fcinfo)
+clv_fit_data(FunctionCallInfo fcinfo, uint32 magic, const char *fname)
 {
 	ClvObsState *st;
 
-	if (PG_ARGISNULL(0))
-		return NULL;
-	st = (ClvObsState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
+	(void) qy_aggregate_context(fcinfo, fname);
+	st = clv_state_arg(fcinfo, 0, magic, fname);
+	if (st == NULL || st->n == 0)
 		return NULL;
 	return clv_obs_group(st);
 }

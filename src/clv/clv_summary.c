@@ -22,6 +22,8 @@
 #include "utils/timestamp.h"
 
 #include "clv.h"
+#include "common/sql_safety.h"
+#include "miscadmin.h"
 
 PG_FUNCTION_INFO_V1(clv_summary_trans);
 PG_FUNCTION_INFO_V1(clv_summary_combine);
@@ -38,6 +40,7 @@ typedef struct SummaryItem
 
 typedef struct SummaryState
 {
+	uint32		magic;			/* CLV_MAGIC_SUMMARY */
 	TimestampTz cal_end;
 	int32		cal_day;		/* calibration_end's date */
 	double		unit_days;
@@ -46,7 +49,7 @@ typedef struct SummaryState
 	SummaryItem *items;
 } SummaryState;
 
-/* Serialised header; n SummaryItems follow. */
+/* Serialised state after the ClvWireHeader; n SummaryItems follow. */
 typedef struct SummaryWire
 {
 	int64		cal_end;
@@ -70,7 +73,7 @@ unit_in_days(const Interval *u)
 	double		days = u->month * (double) DAYS_PER_MONTH + u->day +
 		(double) u->time / USECS_PER_DAY;
 
-	if (!(days > 0))
+	if (!(days > 0) || !isfinite(days))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unit must be a positive interval, got %s",
@@ -85,6 +88,7 @@ summary_state_new(MemoryContext aggcxt, TimestampTz cal_end, double unit_days)
 {
 	SummaryState *st = MemoryContextAllocZero(aggcxt, sizeof(SummaryState));
 
+	st->magic = CLV_MAGIC_SUMMARY;
 	st->cal_end = cal_end;
 	st->cal_day = ts_day(cal_end);
 	st->unit_days = unit_days;
@@ -118,32 +122,37 @@ summary_check_same(const SummaryState *st, TimestampTz cal_end, double unit_days
 				 errdetail("One customer's summary needs a single calibration period and time unit.")));
 }
 
-/* Transition: one purchase; NULL ts or amount and purchases after calibration_end are skipped. */
+/*
+ * Transition: one purchase; NULL ts or amount and purchases after
+ * calibration_end are skipped.  Infinite timestamps are errors: their day
+ * numbers are sentinels, and subtracting them gave recencies of minus two
+ * billion days before 0.2.0.
+ */
 Datum
 clv_summary_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	SummaryState *st;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "clv_summary_trans");
+	SummaryState *st = clv_state_arg(fcinfo, 0, CLV_MAGIC_SUMMARY, "clv_summary_trans");
 	TimestampTz cal_end;
+	TimestampTz ts;
 	double		unit_days;
 	double		amount;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "clv_summary_trans called in non-aggregate context");
 	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("calibration_end and unit must not be null"),
 				 errdetail("The summary is measured up to calibration_end in units of unit.")));
-	cal_end = PG_GETARG_TIMESTAMPTZ(3);
+	cal_end = clv_arg_timestamp(fcinfo, 3, "calibration_end");
 	unit_days = unit_in_days(PG_GETARG_INTERVAL_P(4));
-	if (PG_ARGISNULL(0))
+	if (st == NULL)
 		st = summary_state_new(aggcxt, cal_end, unit_days);
-	else
-		st = (SummaryState *) PG_GETARG_POINTER(0);
 	summary_check_same(st, cal_end, unit_days);
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_GETARG_TIMESTAMPTZ(1) > cal_end)
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(st);
+	ts = clv_arg_timestamp(fcinfo, 1, "ts");
+	if (ts > cal_end)
 		PG_RETURN_POINTER(st);
 	amount = DatumGetFloat8(DirectFunctionCall1(numeric_float8, PG_GETARG_DATUM(2)));
 	if (!isfinite(amount))
@@ -151,7 +160,7 @@ clv_summary_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("amount must be a finite number, got %g", amount),
 				 errdetail("Order amounts are summed into occasion values.")));
-	summary_append(st, ts_day(PG_GETARG_TIMESTAMPTZ(1)), amount);
+	summary_append(st, ts_day(ts), amount);
 	PG_RETURN_POINTER(st);
 }
 
@@ -159,23 +168,22 @@ clv_summary_trans(PG_FUNCTION_ARGS)
 Datum
 clv_summary_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	SummaryState *a;
-	SummaryState *b;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "clv_summary_combine");
+	SummaryState *a = clv_state_arg(fcinfo, 0, CLV_MAGIC_SUMMARY, "clv_summary_combine");
+	SummaryState *b = clv_state_arg(fcinfo, 1, CLV_MAGIC_SUMMARY, "clv_summary_combine");
 	int64		i;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "clv_summary_combine called in non-aggregate context");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	b = (SummaryState *) PG_GETARG_POINTER(1);
-	if (PG_ARGISNULL(0))
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
 		a = summary_state_new(aggcxt, b->cal_end, b->unit_days);
-	else
-		a = (SummaryState *) PG_GETARG_POINTER(0);
 	summary_check_same(a, b->cal_end, b->unit_days);
 	for (i = 0; i < b->n; i++)
+	{
 		summary_append(a, b->items[i].day, b->items[i].amount);
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
 	PG_RETURN_POINTER(a);
 }
 
@@ -183,45 +191,74 @@ clv_summary_combine(PG_FUNCTION_ARGS)
 Datum
 clv_summary_serialize(PG_FUNCTION_ARGS)
 {
-	SummaryState *st = (SummaryState *) PG_GETARG_POINTER(0);
+	SummaryState *st;
 	SummaryWire w = {0};
-	Size		len = VARHDRSZ + sizeof(SummaryWire) + sizeof(SummaryItem) * st->n;
-	bytea	   *out = palloc_extended(len, MCXT_ALLOC_HUGE);
+	Size		len;
+	bytea	   *out;
 
+	(void) qy_aggregate_context(fcinfo, "clv_summary_serialize");
+	st = clv_state_arg(fcinfo, 0, CLV_MAGIC_SUMMARY, "clv_summary_serialize");
+	len = VARHDRSZ + sizeof(ClvWireHeader) + sizeof(SummaryWire) + sizeof(SummaryItem) * st->n;
+	out = palloc_extended(len, MCXT_ALLOC_HUGE);
 	w.cal_end = st->cal_end;
 	w.n = st->n;
 	w.unit_days = st->unit_days;
 	w.cal_day = st->cal_day;
 	SET_VARSIZE(out, len);
-	memcpy(VARDATA(out), &w, sizeof(SummaryWire));
-	memcpy(VARDATA(out) + sizeof(SummaryWire), st->items, sizeof(SummaryItem) * st->n);
+	clv_wire_header(VARDATA(out), CLV_MAGIC_SUMMARY);
+	memcpy(VARDATA(out) + sizeof(ClvWireHeader), &w, sizeof(SummaryWire));
+	memcpy(VARDATA(out) + sizeof(ClvWireHeader) + sizeof(SummaryWire), st->items,
+		   sizeof(SummaryItem) * st->n);
 	PG_RETURN_BYTEA_P(out);
 }
 
-/* Rebuild a state from clv_summary_serialize's bytes. */
+/* Error about serialised clv_summary_agg bytes. */
+static void
+summary_wire_invalid(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid state for clv_summary_deserialize: %s", what),
+			 errdetail("The bytes were not serialised by clv_summary_agg.")));
+}
+
+/* Rebuild a state from clv_summary_serialize's bytes, validating every field. */
 Datum
 clv_summary_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "clv_summary_deserialize");
+	const char *data = clv_wire_check(in, CLV_MAGIC_SUMMARY, sizeof(SummaryWire),
+									  "clv_summary_deserialize");
+	Size		avail = VARSIZE_ANY_EXHDR(in) - sizeof(ClvWireHeader) - sizeof(SummaryWire);
 	SummaryState *st;
 	SummaryWire w;
+	int64		i;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "clv_summary_deserialize called in non-aggregate context");
-	if (VARSIZE_ANY_EXHDR(in) < sizeof(SummaryWire))
-		elog(ERROR, "invalid clv_summary_agg state: too short");
-	memcpy(&w, VARDATA_ANY(in), sizeof(SummaryWire));
-	if (w.n < 0 || VARSIZE_ANY_EXHDR(in) != sizeof(SummaryWire) + sizeof(SummaryItem) * w.n)
-		elog(ERROR, "invalid clv_summary_agg state: length does not match count");
+	memcpy(&w, data, sizeof(SummaryWire));
+	if (w.n < 0 || avail % sizeof(SummaryItem) != 0 || (uint64) w.n != avail / sizeof(SummaryItem))
+		summary_wire_invalid("length does not match count");
+	if (TIMESTAMP_NOT_FINITE(w.cal_end) || w.cal_day != ts_day(w.cal_end) ||
+		!(w.unit_days > 0) || !isfinite(w.unit_days))
+		summary_wire_invalid("calibration_end or unit out of range");
 	st = MemoryContextAllocZero(aggcxt, sizeof(SummaryState));
+	st->magic = CLV_MAGIC_SUMMARY;
 	st->cal_end = w.cal_end;
 	st->cal_day = w.cal_day;
 	st->unit_days = w.unit_days;
 	st->n = w.n;
 	st->cap = Max(w.n, 1);
 	st->items = MemoryContextAllocHuge(aggcxt, sizeof(SummaryItem) * st->cap);
-	memcpy(st->items, VARDATA_ANY(in) + sizeof(SummaryWire), sizeof(SummaryItem) * w.n);
+	memcpy(st->items, data + sizeof(SummaryWire), sizeof(SummaryItem) * w.n);
+	for (i = 0; i < w.n; i++)
+	{
+		/* A purchase is a finite amount on a finite day up to calibration_end. */
+		if (!isfinite(st->items[i].amount) || st->items[i].day > st->cal_day ||
+			DATE_NOT_FINITE(st->items[i].day) || st->items[i].day < -POSTGRES_EPOCH_JDATE)
+			summary_wire_invalid("purchase out of range");
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
 	PG_RETURN_POINTER(st);
 }
 
@@ -257,10 +294,9 @@ clv_summary_final(PG_FUNCTION_ARGS)
 	double		repeat_value = 0.0,
 				day_value = 0.0;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (SummaryState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
+	(void) qy_aggregate_context(fcinfo, "clv_summary_final");
+	st = clv_state_arg(fcinfo, 0, CLV_MAGIC_SUMMARY, "clv_summary_final");
+	if (st == NULL || st->n == 0)
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "clv_summary_final must return a composite type");
@@ -273,6 +309,8 @@ clv_summary_final(PG_FUNCTION_ARGS)
 	first_day = items[0].day;
 	for (i = 0; i < st->n; i++)
 	{
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 		if (i == 0 || items[i].day != last_day)
 		{
 			/* Close the previous occasion; only repeat occasions count towards monetary value. */
@@ -286,10 +324,21 @@ clv_summary_final(PG_FUNCTION_ARGS)
 	}
 	if (occasions > 1)
 		repeat_value += day_value;
+	if (!isfinite(repeat_value))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("monetary value out of range"),
+				 errdetail("The sum of the repeat occasions' amounts exceeds the double precision range.")));
+	if (occasions - 1 > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("frequency " INT64_FORMAT " out of range", occasions - 1),
+				 errdetail("Frequency is an integer.")));
 
+	/* Day numbers are subtracted in 64 bits. */
 	values[0] = Int32GetDatum((int32) (occasions - 1));
-	values[1] = Float8GetDatum((last_day - first_day) / st->unit_days);
-	values[2] = Float8GetDatum((st->cal_day - first_day) / st->unit_days);
+	values[1] = Float8GetDatum((double) ((int64) last_day - (int64) first_day) / st->unit_days);
+	values[2] = Float8GetDatum((double) ((int64) st->cal_day - (int64) first_day) / st->unit_days);
 	values[3] = Float8GetDatum(occasions > 1 ? repeat_value / (occasions - 1) : 0.0);
 	pfree(items);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));

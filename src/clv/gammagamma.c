@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "fmgr.h"
+#include "miscadmin.h"
 
 #include "clv.h"
 
@@ -40,7 +41,7 @@ gammagamma_check(double x, double m)
 Datum
 gammagamma_fit_trans(PG_FUNCTION_ARGS)
 {
-	ClvObsState *st = clv_obs_state_get(fcinfo, "gammagamma_fit_trans");
+	ClvObsState *st = clv_obs_state_get(fcinfo, CLV_MAGIC_SPEND, "gammagamma_fit_trans");
 	double		x,
 				m;
 
@@ -74,6 +75,8 @@ gammagamma_ll(const double *theta, const ClvData *d)
 		const ClvGroup *g = &d->g[i];
 		double		px = p * g->x;
 
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 		ll += g->w * (base + lgamma(px + q) - lgamma(px) + (px - 1) * log(g->tx) +
 					  px * log(g->x) - (px + q) * log(g->x * g->tx + v));
 	}
@@ -84,7 +87,7 @@ gammagamma_ll(const double *theta, const ClvData *d)
 Datum
 gammagamma_fit_final(PG_FUNCTION_ARGS)
 {
-	ClvData    *d = clv_fit_data(fcinfo);
+	ClvData    *d = clv_fit_data(fcinfo, CLV_MAGIC_SPEND, "gammagamma_fit_final");
 	ClvFit		fit;
 	double		start[3];
 	double		sm = 0.0;

@@ -11,13 +11,16 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "common/int.h"
 #include "funcapi.h"
+#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "clv.h"
 #include "clv_numeric.h"
+#include "common/sql_safety.h"
 
 PG_FUNCTION_INFO_V1(rfm_agg_trans);
 PG_FUNCTION_INFO_V1(rfm_agg_combine);
@@ -27,6 +30,7 @@ PG_FUNCTION_INFO_V1(rfm_agg_final);
 
 typedef struct RfmState
 {
+	uint32		magic;			/* CLV_MAGIC_RFM */
 	int64		count;
 	TimestampTz first;
 	TimestampTz last;
@@ -39,7 +43,10 @@ typedef struct RfmState
 	Numeric		nsum;			/* in the aggregate context when !fast */
 } RfmState;
 
-/* Fixed part of the serialised state; a numeric sum follows when !fast. */
+/*
+ * Fixed part of the serialised state, after the ClvWireHeader; the numeric
+ * sum follows in numeric's binary send format when !fast.
+ */
 typedef struct RfmWire
 {
 	int64		count;
@@ -58,6 +65,7 @@ rfm_state_new(MemoryContext aggcxt, TimestampTz as_of)
 {
 	RfmState   *st = MemoryContextAllocZero(aggcxt, sizeof(RfmState));
 
+	st->magic = CLV_MAGIC_RFM;
 	st->as_of = as_of;
 #ifdef HAVE_INT128
 	st->fast = true;
@@ -131,26 +139,28 @@ rfm_add_amount(RfmState *st, MemoryContext aggcxt, Datum amount)
 	rfm_numeric_add(st, aggcxt, n);
 }
 
-/* Transition: one order (ts, amount) of the customer; rows with a NULL ts or amount are skipped. */
+/*
+ * Transition: one order (ts, amount) of the customer; rows with a NULL ts or
+ * amount are skipped.  Infinite timestamps are errors: recency would be
+ * meaningless (and overflowed before 0.2.0).
+ */
 Datum
 rfm_agg_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	RfmState   *st;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "rfm_agg_trans");
+	RfmState   *st = clv_state_arg(fcinfo, 0, CLV_MAGIC_RFM, "rfm_agg_trans");
+	TimestampTz as_of;
 	TimestampTz ts;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_agg_trans called in non-aggregate context");
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("as_of must not be null"),
 				 errdetail("Recency is measured up to as_of.")));
-	if (PG_ARGISNULL(0))
-		st = rfm_state_new(aggcxt, PG_GETARG_TIMESTAMPTZ(3));
-	else
-		st = (RfmState *) PG_GETARG_POINTER(0);
-	if (PG_GETARG_TIMESTAMPTZ(3) != st->as_of)
+	as_of = clv_arg_timestamp(fcinfo, 3, "as_of");
+	if (st == NULL)
+		st = rfm_state_new(aggcxt, as_of);
+	if (as_of != st->as_of)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("as_of must be the same for every row of a group"),
@@ -158,7 +168,7 @@ rfm_agg_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(st);
 
-	ts = PG_GETARG_TIMESTAMPTZ(1);
+	ts = clv_arg_timestamp(fcinfo, 1, "ts");
 	if (st->count == 0 || ts < st->first)
 		st->first = ts;
 	if (st->count == 0 || ts > st->last)
@@ -172,22 +182,17 @@ rfm_agg_trans(PG_FUNCTION_ARGS)
 Datum
 rfm_agg_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	RfmState   *a;
-	RfmState   *b;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "rfm_agg_combine");
+	RfmState   *a = clv_state_arg(fcinfo, 0, CLV_MAGIC_RFM, "rfm_agg_combine");
+	RfmState   *b = clv_state_arg(fcinfo, 1, CLV_MAGIC_RFM, "rfm_agg_combine");
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_agg_combine called in non-aggregate context");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	b = (RfmState *) PG_GETARG_POINTER(1);
-	if (PG_ARGISNULL(0))
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
 	{
 		a = rfm_state_new(aggcxt, b->as_of);
 		a->fast = b->fast;
 	}
-	else
-		a = (RfmState *) PG_GETARG_POINTER(0);
 	if (a->as_of != b->as_of)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -199,7 +204,10 @@ rfm_agg_combine(PG_FUNCTION_ARGS)
 		a->first = b->first;
 	if (a->count == 0 || b->last > a->last)
 		a->last = b->last;
-	a->count += b->count;
+	if (pg_add_s64_overflow(a->count, b->count, &a->count))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("rfm_agg order count out of range")));
 
 #ifdef HAVE_INT128
 	if (a->fast && b->fast && clv_scaled_add(&a->isum, &a->iscale, b->isum, b->iscale))
@@ -213,15 +221,24 @@ rfm_agg_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* Serialise: the fixed fields, then the numeric sum's bytes when not on the fast path. */
+/* Serialise: header, the fixed fields, then the numeric sum (numeric_send) when not on the fast path. */
 Datum
 rfm_agg_serialize(PG_FUNCTION_ARGS)
 {
-	RfmState   *st = (RfmState *) PG_GETARG_POINTER(0);
+	RfmState   *st;
 	RfmWire		w = {0};
-	Size		nlen = (!st->fast && st->nsum) ? VARSIZE(st->nsum) : 0;
-	bytea	   *out = palloc(VARHDRSZ + sizeof(RfmWire) + nlen);
+	bytea	   *nbytes = NULL;
+	Size		nlen = 0;
+	bytea	   *out;
 
+	(void) qy_aggregate_context(fcinfo, "rfm_agg_serialize");
+	st = clv_state_arg(fcinfo, 0, CLV_MAGIC_RFM, "rfm_agg_serialize");
+	if (!st->fast && st->nsum)
+	{
+		nbytes = DatumGetByteaPP(DirectFunctionCall1(numeric_send, NumericGetDatum(st->nsum)));
+		nlen = VARSIZE_ANY_EXHDR(nbytes);
+	}
+	out = palloc(VARHDRSZ + sizeof(ClvWireHeader) + sizeof(RfmWire) + nlen);
 	w.count = st->count;
 	w.first = st->first;
 	w.last = st->last;
@@ -232,28 +249,47 @@ rfm_agg_serialize(PG_FUNCTION_ARGS)
 	w.isum_hi = (int64) (st->isum >> 64);
 	w.isum_lo = (uint64) st->isum;
 #endif
-	SET_VARSIZE(out, VARHDRSZ + sizeof(RfmWire) + nlen);
-	memcpy(VARDATA(out), &w, sizeof(RfmWire));
+	SET_VARSIZE(out, VARHDRSZ + sizeof(ClvWireHeader) + sizeof(RfmWire) + nlen);
+	clv_wire_header(VARDATA(out), CLV_MAGIC_RFM);
+	memcpy(VARDATA(out) + sizeof(ClvWireHeader), &w, sizeof(RfmWire));
 	if (nlen)
-		memcpy(VARDATA(out) + sizeof(RfmWire), st->nsum, nlen);
+		memcpy(VARDATA(out) + sizeof(ClvWireHeader) + sizeof(RfmWire), VARDATA_ANY(nbytes), nlen);
 	PG_RETURN_BYTEA_P(out);
 }
 
-/* Rebuild a state from rfm_agg_serialize's bytes. */
+/* Error about serialised rfm_agg bytes. */
+static void
+rfm_wire_invalid(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid state for rfm_agg_deserialize: %s", what),
+			 errdetail("The bytes were not serialised by rfm_agg.")));
+}
+
+/* Rebuild a state from rfm_agg_serialize's bytes, validating every field. */
 Datum
 rfm_agg_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "rfm_agg_deserialize");
+	const char *data = clv_wire_check(in, CLV_MAGIC_RFM, sizeof(RfmWire), "rfm_agg_deserialize");
+	Size		nlen = VARSIZE_ANY_EXHDR(in) - sizeof(ClvWireHeader) - sizeof(RfmWire);
 	RfmState   *st;
 	RfmWire		w;
-	Size		len = VARSIZE_ANY_EXHDR(in);
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_agg_deserialize called in non-aggregate context");
-	if (len < sizeof(RfmWire))
-		elog(ERROR, "invalid rfm_agg state: too short");
-	memcpy(&w, VARDATA_ANY(in), sizeof(RfmWire));
+	memcpy(&w, data, sizeof(RfmWire));
+	if (w.count < 0 || TIMESTAMP_NOT_FINITE(w.as_of) ||
+		(w.count > 0 && (TIMESTAMP_NOT_FINITE(w.first) || TIMESTAMP_NOT_FINITE(w.last) ||
+						 w.first > w.last)))
+		rfm_wire_invalid("count or timestamps out of range");
+	if ((w.fast != 0 && w.fast != 1) || w.iscale < 0 || w.iscale > 36 ||
+		(w.fast && nlen != 0))
+		rfm_wire_invalid("sum out of range");
+#ifndef HAVE_INT128
+	if (w.fast)
+		rfm_wire_invalid("sum out of range");
+#endif
 	st = rfm_state_new(aggcxt, w.as_of);
 	st->count = w.count;
 	st->first = w.first;
@@ -262,11 +298,27 @@ rfm_agg_deserialize(PG_FUNCTION_ARGS)
 	st->iscale = w.iscale;
 #ifdef HAVE_INT128
 	st->isum = ((int128) w.isum_hi << 64) | (int128) w.isum_lo;
-#endif
-	if (len > sizeof(RfmWire))
 	{
-		st->nsum = MemoryContextAlloc(aggcxt, len - sizeof(RfmWire));
-		memcpy(st->nsum, VARDATA_ANY(in) + sizeof(RfmWire), len - sizeof(RfmWire));
+		int128		limit = (int128) 1000000000000000000LL * 1000000000000000000LL;
+
+		if (st->isum > limit || st->isum < -limit)
+			rfm_wire_invalid("sum out of range");
+	}
+#endif
+	if (!w.fast && nlen > 0)
+	{
+		StringInfoData buf;
+		Numeric		n;
+
+		/* numeric_recv validates the digits; a finite sum is all rfm_agg keeps. */
+		initStringInfo(&buf);
+		appendBinaryStringInfo(&buf, data + sizeof(RfmWire), nlen);
+		n = DatumGetNumeric(DirectFunctionCall3(numeric_recv, PointerGetDatum(&buf),
+												ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+		if (buf.cursor != buf.len || numeric_is_nan(n) || numeric_is_inf(n))
+			rfm_wire_invalid("sum is not a finite numeric");
+		st->nsum = MemoryContextAlloc(aggcxt, VARSIZE(n));
+		memcpy(st->nsum, n, VARSIZE(n));
 	}
 	PG_RETURN_POINTER(st);
 }
@@ -281,10 +333,9 @@ rfm_agg_final(PG_FUNCTION_ARGS)
 	bool		nulls[6] = {0};
 	Numeric		sum;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (RfmState *) PG_GETARG_POINTER(0);
-	if (st->count == 0)
+	(void) qy_aggregate_context(fcinfo, "rfm_agg_final");
+	st = clv_state_arg(fcinfo, 0, CLV_MAGIC_RFM, "rfm_agg_final");
+	if (st == NULL || st->count == 0)
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "rfm_agg_final must return a composite type");
@@ -295,7 +346,10 @@ rfm_agg_final(PG_FUNCTION_ARGS)
 #else
 	sum = st->nsum;
 #endif
-	values[0] = Float8GetDatum((double) (st->as_of - st->last) / USECS_PER_DAY);
+	if (sum == NULL)
+		sum = int64_to_numeric(0);
+	/* Far-apart finite timestamps overflow int64 microseconds: subtract safely. */
+	values[0] = Float8GetDatum(clv_timestamp_diff_days(st->as_of, st->last));
 	values[1] = Int64GetDatum(st->count);
 	values[2] = NumericGetDatum(sum);
 	values[3] = TimestampTzGetDatum(st->first);

@@ -15,6 +15,8 @@
 #include "utils/builtins.h"
 
 #include "clv.h"
+#include "common/sql_safety.h"
+#include "miscadmin.h"
 
 PG_FUNCTION_INFO_V1(rfm_breaks_trans);
 PG_FUNCTION_INFO_V1(rfm_breaks_combine);
@@ -30,6 +32,7 @@ PG_FUNCTION_INFO_V1(rfm_segment);
 /* State of rfm_breaks: the values seen and the number of tiles. */
 typedef struct BreaksState
 {
+	uint32		magic;			/* CLV_MAGIC_BREAKS */
 	int32		k;
 	int64		n;
 	int64		cap;
@@ -42,6 +45,7 @@ breaks_state_new(MemoryContext aggcxt, int32 k)
 {
 	BreaksState *st = MemoryContextAllocZero(aggcxt, sizeof(BreaksState));
 
+	st->magic = CLV_MAGIC_BREAKS;
 	st->k = k;
 	st->cap = 64;
 	st->v = MemoryContextAllocHuge(aggcxt, sizeof(double) * st->cap);
@@ -71,17 +75,14 @@ check_k(int32 k)
 				 errdetail("k is the number of score levels, e.g. 5 for quintiles.")));
 }
 
-/* Transition of rfm_breaks(value, k): NULL values are skipped. */
+/* Transition of rfm_breaks(value, k): NULL values are skipped, NaN and infinities are errors. */
 Datum
 rfm_breaks_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	BreaksState *st;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "rfm_breaks_trans");
+	BreaksState *st = clv_state_arg(fcinfo, 0, CLV_MAGIC_BREAKS, "rfm_breaks_trans");
 	int32		k;
-	double		v;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_breaks_trans called in non-aggregate context");
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -89,7 +90,8 @@ rfm_breaks_trans(PG_FUNCTION_ARGS)
 				 errdetail("k is the number of score levels.")));
 	k = PG_GETARG_INT32(2);
 	check_k(k);
-	st = PG_ARGISNULL(0) ? breaks_state_new(aggcxt, k) : (BreaksState *) PG_GETARG_POINTER(0);
+	if (st == NULL)
+		st = breaks_state_new(aggcxt, k);
 	if (st->k != k)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -97,13 +99,7 @@ rfm_breaks_trans(PG_FUNCTION_ARGS)
 				 errdetail("One set of break points has one number of levels.")));
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
-	v = PG_GETARG_FLOAT8(1);
-	if (isnan(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value must not be NaN"),
-				 errdetail("Quantiles of NaN are undefined.")));
-	breaks_append(st, v);
+	breaks_append(st, clv_arg_finite(fcinfo, 1, "value"));
 	PG_RETURN_POINTER(st);
 }
 
@@ -111,62 +107,88 @@ rfm_breaks_trans(PG_FUNCTION_ARGS)
 Datum
 rfm_breaks_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	BreaksState *a;
-	BreaksState *b;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "rfm_breaks_combine");
+	BreaksState *a = clv_state_arg(fcinfo, 0, CLV_MAGIC_BREAKS, "rfm_breaks_combine");
+	BreaksState *b = clv_state_arg(fcinfo, 1, CLV_MAGIC_BREAKS, "rfm_breaks_combine");
 	int64		i;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_breaks_combine called in non-aggregate context");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	b = (BreaksState *) PG_GETARG_POINTER(1);
-	a = PG_ARGISNULL(0) ? breaks_state_new(aggcxt, b->k) : (BreaksState *) PG_GETARG_POINTER(0);
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+		a = breaks_state_new(aggcxt, b->k);
+	if (a->k != b->k)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be the same for every row, got %d and %d", a->k, b->k),
+				 errdetail("One set of break points has one number of levels.")));
 	for (i = 0; i < b->n; i++)
+	{
 		breaks_append(a, b->v[i]);
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
 	PG_RETURN_POINTER(a);
 }
 
-/* Serialise: k, count, values. */
+/* Serialise: header, k, count, values. */
 Datum
 rfm_breaks_serialize(PG_FUNCTION_ARGS)
 {
-	BreaksState *st = (BreaksState *) PG_GETARG_POINTER(0);
-	Size		len = VARHDRSZ + sizeof(int64) * 2 + sizeof(double) * st->n;
-	bytea	   *out = palloc_extended(len, MCXT_ALLOC_HUGE);
-	int64		k = st->k;
+	BreaksState *st;
+	Size		len;
+	bytea	   *out;
+	int64		k;
+	char	   *p;
 
+	(void) qy_aggregate_context(fcinfo, "rfm_breaks_serialize");
+	st = clv_state_arg(fcinfo, 0, CLV_MAGIC_BREAKS, "rfm_breaks_serialize");
+	len = VARHDRSZ + sizeof(ClvWireHeader) + sizeof(int64) * 2 + sizeof(double) * st->n;
+	out = palloc_extended(len, MCXT_ALLOC_HUGE);
+	k = st->k;
 	SET_VARSIZE(out, len);
-	memcpy(VARDATA(out), &k, sizeof(int64));
-	memcpy(VARDATA(out) + sizeof(int64), &st->n, sizeof(int64));
-	memcpy(VARDATA(out) + 2 * sizeof(int64), st->v, sizeof(double) * st->n);
+	p = VARDATA(out);
+	clv_wire_header(p, CLV_MAGIC_BREAKS);
+	p += sizeof(ClvWireHeader);
+	memcpy(p, &k, sizeof(int64));
+	memcpy(p + sizeof(int64), &st->n, sizeof(int64));
+	memcpy(p + 2 * sizeof(int64), st->v, sizeof(double) * st->n);
 	PG_RETURN_BYTEA_P(out);
 }
 
-/* Rebuild a state from rfm_breaks_serialize's bytes. */
+/* Rebuild a state from rfm_breaks_serialize's bytes, validating k and every value. */
 Datum
 rfm_breaks_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = qy_aggregate_context(fcinfo, "rfm_breaks_deserialize");
+	const char *data = clv_wire_check(in, CLV_MAGIC_BREAKS, 2 * sizeof(int64), "rfm_breaks_deserialize");
+	Size		avail = VARSIZE_ANY_EXHDR(in) - sizeof(ClvWireHeader) - 2 * sizeof(int64);
 	BreaksState *st;
 	int64		k,
-				n;
+				n,
+				i;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_breaks_deserialize called in non-aggregate context");
-	if (VARSIZE_ANY_EXHDR(in) < 2 * sizeof(int64))
-		elog(ERROR, "invalid rfm_breaks state: too short");
-	memcpy(&k, VARDATA_ANY(in), sizeof(int64));
-	memcpy(&n, VARDATA_ANY(in) + sizeof(int64), sizeof(int64));
-	if (n < 0 || VARSIZE_ANY_EXHDR(in) != 2 * sizeof(int64) + sizeof(double) * n)
-		elog(ERROR, "invalid rfm_breaks state: length does not match count");
+	memcpy(&k, data, sizeof(int64));
+	memcpy(&n, data + sizeof(int64), sizeof(int64));
+	if (k < 2 || k > RFM_MAX_K || n < 0 || avail % sizeof(double) != 0 ||
+		(uint64) n != avail / sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid state for rfm_breaks_deserialize: k " INT64_FORMAT ", count " INT64_FORMAT " for %zu bytes",
+						k, n, avail),
+				 errdetail("The bytes were not serialised by rfm_breaks.")));
 	st = breaks_state_new(aggcxt, (int32) k);
 	while (st->cap < n)
 		st->cap *= 2;
 	st->v = repalloc_huge(st->v, sizeof(double) * st->cap);
-	memcpy(st->v, VARDATA_ANY(in) + 2 * sizeof(int64), sizeof(double) * n);
+	memcpy(st->v, data + 2 * sizeof(int64), sizeof(double) * n);
 	st->n = n;
+	for (i = 0; i < n; i++)
+		if (!isfinite(st->v[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid state for rfm_breaks_deserialize: value " INT64_FORMAT " is not finite", i),
+					 errdetail("The bytes were not serialised by rfm_breaks.")));
 	PG_RETURN_POINTER(st);
 }
 
@@ -192,10 +214,9 @@ rfm_breaks_final(PG_FUNCTION_ARGS)
 	Datum		out[RFM_MAX_K];
 	int			j;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (BreaksState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
+	(void) qy_aggregate_context(fcinfo, "rfm_breaks_final");
+	st = clv_state_arg(fcinfo, 0, CLV_MAGIC_BREAKS, "rfm_breaks_final");
+	if (st == NULL || st->n == 0)
 		PG_RETURN_NULL();
 	v = palloc_extended(sizeof(double) * st->n, MCXT_ALLOC_HUGE);
 	memcpy(v, st->v, sizeof(double) * st->n);
@@ -240,19 +261,19 @@ rfm_score(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("breaks must have between 1 and %d elements, got %d", RFM_MAX_K - 1, n),
 				 errdetail("k score levels need k - 1 break points.")));
-	if (isnan(v))
+	if (!isfinite(v))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value must not be NaN"),
-				 errdetail("A NaN value has no place among the break points.")));
+				 errmsg("value must be finite, got %g", v),
+				 errdetail("A NaN or infinite value has no place among the break points.")));
 	for (i = 0; i < n; i++)
 	{
 		double		b = nulls[i] ? NAN : DatumGetFloat8(elems[i]);
 
-		if (isnan(b) || (i > 0 && b < DatumGetFloat8(elems[i - 1])))
+		if (!isfinite(b) || (i > 0 && b < DatumGetFloat8(elems[i - 1])))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("breaks must be non-null, non-NaN and ascending; element %d is not", i + 1),
+					 errmsg("breaks must be non-null, finite and ascending; element %d is not", i + 1),
 					 errdetail("Use the output of rfm_breaks.")));
 		if (b < v)
 			score++;

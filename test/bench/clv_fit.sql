@@ -31,4 +31,13 @@ SELECT quanyu_bench.compare('gammagamma_fit, CDNOW (946 repeat customers)',
     $$SELECT quanyu.gammagamma_fit(frequency, monetary_value) FROM clv_bench_cal$$,
     $$SELECT avg(frequency), avg(monetary_value) FROM clv_bench_cal WHERE frequency > 0$$);
 
-DROP TABLE clv_bench_sim, clv_bench_raw, clv_bench_cal;
+-- Cost that must not grow with a value (issue 16): 1,000 ordinary customers
+-- plus one buyer with frequency 100,000, against the 1,000 alone.  Before
+-- 0.2.0 the Pareto/NBD series made this 729 s against 1.1 s.
+CREATE TABLE clv_bench_ordinary AS SELECT frequency::float8 AS frequency, recency, t FROM quanyu.bgnbd_sample(1000, 0.243, 4.414, 0.793, 2.426, 39, 7);
+CREATE TABLE clv_bench_heavy AS SELECT * FROM clv_bench_ordinary UNION ALL SELECT 100000, 38, 39;
+SELECT quanyu_bench.compare('pareto_nbd_fit, 1,000 customers + one with frequency 100,000 (baseline: the 1,000 alone)',
+    $$SELECT quanyu.pareto_nbd_fit(frequency, recency, t) FROM clv_bench_heavy$$,
+    $$SELECT quanyu.pareto_nbd_fit(frequency, recency, t) FROM clv_bench_ordinary$$, 1);
+
+DROP TABLE clv_bench_sim, clv_bench_raw, clv_bench_cal, clv_bench_ordinary, clv_bench_heavy;
