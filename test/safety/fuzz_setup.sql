@@ -62,7 +62,7 @@ INSERT INTO fuzz.vals (typ, expr, typical) VALUES
 	('audience', $$'{0,4294967295}'::audience$$, false),
 	('audience', 'audience_from_range(0, 4294967296)', false),
 	('audience', 'audience_from_range(4294900000, 4294967296)', false),
-	('audience', 'audience(ARRAY(SELECT generate_series(0, 3000000, 2)::bigint))', false),
+	('audience', 'audience(ARRAY(SELECT generate_series(0, 300000, 2)::bigint))', false),
 	('bigint', '3::bigint', true), ('bigint', 'NULL::bigint', false), ('bigint', '0::bigint', false),
 	('bigint', '(-1)::bigint', false), ('bigint', '4294967295::bigint', false),
 	('bigint', '4294967296::bigint', false), ('bigint', '(-9223372036854775807 - 1)::bigint', false),
@@ -250,7 +250,7 @@ BEGIN
 				INSERT INTO fuzz.calls (sig, sql) VALUES (f.sig, format('SELECT quanyu.%I(%s)', f.fn, array_to_string(args, ', ')));
 			END LOOP;
 		END LOOP;
-		FOR k IN 1..least(nargs * 2, 6) LOOP
+		FOR k IN 1..least(nargs, 3) LOOP
 			args := tv;
 			FOR j IN 1..nargs LOOP
 				args[j] := CASE WHEN f.variadic AND j = nargs THEN 'VARIADIC ' ELSE '' END ||

@@ -10,7 +10,7 @@
 #   QY_PSQL=... PGHOST=... PGPORT=... bash test/safety/fuzz_signatures.sh
 #
 # Uses the running cluster of test/run_tests.sh (or any cluster where it may
-# create the database quanyu_fuzz and the role qy_fuzz).  FUZZ_TIMEOUT (2s)
+# create the database quanyu_fuzz and the role qy_fuzz).  FUZZ_TIMEOUT (300ms)
 # bounds each call; FUZZ_KILL_AFTER (8) is the seconds after which a call
 # that did not stop at the timeout is reported as a hang and its backend
 # killed; FUZZ_MEMORY (4G) is the address-space limit put on each fuzzing
@@ -23,7 +23,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PSQL=${QY_PSQL:-psql}
 db=quanyu_fuzz
 work=${QY_BUILD:-/tmp}/fuzz
-timeout=${FUZZ_TIMEOUT:-2s}
+timeout=${FUZZ_TIMEOUT:-300ms}
 kill_after=${FUZZ_KILL_AFTER:-8}
 memory=${FUZZ_MEMORY:-4G}
 only=${FUZZ_ONLY:-}
