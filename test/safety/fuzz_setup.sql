@@ -70,7 +70,8 @@ INSERT INTO fuzz.vals (typ, expr, typical) VALUES
 	('integer', '2', true), ('integer', 'NULL::integer', false), ('integer', '0', false),
 	('integer', '(-1)', false), ('integer', '2147483647', false), ('integer', '(-2147483648)', false),
 	('integer', '65536', false),
-	('double precision', '1.5::float8', true), ('double precision', 'NULL::float8', false),
+	('double precision', '2::float8', true), ('double precision', 'NULL::float8', false),
+	('double precision', '1.5::float8', false), ('double precision', '0.5::float8', false),
 	('double precision', '0::float8', false), ('double precision', '(-1)::float8', false),
 	('double precision', $$'NaN'::float8$$, false), ('double precision', $$'Infinity'::float8$$, false),
 	('double precision', $$'-Infinity'::float8$$, false), ('double precision', '1e308::float8', false),
@@ -176,7 +177,7 @@ INSERT INTO fuzz.vals (typ, expr, typical) VALUES
 INSERT INTO fuzz.vals (typ, expr, typical)
 SELECT t.oid::regtype,
 	format('ROW(%s)::%s', string_agg(
-		CASE WHEN a.atttypid = 'float8'::regtype THEN coalesce(v.expr, '1.5::float8')
+		CASE WHEN a.atttypid = 'float8'::regtype THEN coalesce(v.expr, '2::float8')
 			 WHEN a.atttypid = 'int8'::regtype THEN '100::bigint'
 			 WHEN a.atttypid = 'int4'::regtype THEN '10'
 			 WHEN a.atttypid = 'bool'::regtype THEN 'true' END, ', ' ORDER BY a.attnum), t.oid::regtype),
