@@ -262,9 +262,9 @@ BEGIN
 	END LOOP;
 END $$;
 
--- Aggregates: over groups whose first row carries the edge value (and a group
--- where it comes last), as a window aggregate, over no rows, and with an
--- all-NULL first row.
+-- Aggregates: over groups whose first row carries the edge value, a group
+-- where it comes last and a group of that row alone, as a window aggregate,
+-- over no rows, and with an all-NULL first row.
 DO $$
 DECLARE
 	f record;
@@ -299,8 +299,8 @@ BEGIN
 			FOR v IN SELECT expr FROM fuzz.vals WHERE typ = f.types[i] AND expr IS DISTINCT FROM tv[i] LOOP
 				row_e := array_to_string(tv[1:i - 1] || v.expr || tv[i + 1:nargs], ', ');
 				INSERT INTO fuzz.calls (sig, sql) VALUES (f.sig,
-					format('SELECT g, quanyu.%I(%s) FROM (VALUES (1, %s), (1, %s), (2, %s), (2, %s)) v(g, %s) GROUP BY g ORDER BY g',
-						f.fn, cols, row_e, row_t, row_t, row_e, names));
+					format('SELECT g, quanyu.%I(%s) FROM (VALUES (1, %s), (1, %s), (2, %s), (2, %s), (3, %s)) v(g, %s) GROUP BY g ORDER BY g',
+						f.fn, cols, row_e, row_t, row_t, row_e, row_e, names));
 				INSERT INTO fuzz.calls (sig, sql) VALUES (f.sig,
 					format('SELECT quanyu.%I(%s) OVER (ORDER BY n ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM (VALUES (1, %s), (2, %s), (3, %s)) v(n, %s)',
 						f.fn, cols, row_e, row_t, row_e, names));
