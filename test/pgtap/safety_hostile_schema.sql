@@ -85,6 +85,9 @@ BEGIN
 		  -- Aggregate support functions run through their aggregates (their
 		  -- states are not typical values: the signature fuzzer forges them).
 		  AND p.oid NOT IN (SELECT unnest(ARRAY[aggtransfn, aggfinalfn, aggcombinefn, aggserialfn, aggdeserialfn])::oid FROM pg_aggregate)
+		  -- pareto_nbd_fit runs no SQL, and its cost on small inputs is not
+		  -- bounded in 0.1.0 (minutes for 2 to 6 customers whose fit diverges).
+		  AND p.proname <> 'pareto_nbd_fit'
 		ORDER BY p.proname, p.oid
 	LOOP
 		args := ARRAY(SELECT pg_temp.typical(f.types[i], f.fn, f.argnames[i]) FROM generate_series(1, cardinality(f.types)) i);

@@ -58,6 +58,7 @@ metrics: segment_lift over 10M rows	SELECT quanyu.segment_lift(g, (g % 100)::flo
 clv: bgnbd_fit over 3M customers	SELECT quanyu.bgnbd_fit((g % 7)::float8, CASE WHEN g % 7 = 0 THEN 0 ELSE 10 + g % 7 END::float8, 39) FROM generate_series(1, 3000000) g
 clv: pareto_nbd_fit over 1M customers	SELECT quanyu.pareto_nbd_fit((g % 7)::float8, CASE WHEN g % 7 = 0 THEN 0 ELSE 10 + g % 7 END::float8, 39) FROM generate_series(1, 1000000) g
 clv: pareto_nbd_fit with one buyer of frequency 100,000	SELECT quanyu.pareto_nbd_fit(CASE WHEN g = 1 THEN 100000 ELSE g % 7 END::float8, CASE WHEN g = 1 THEN 38 WHEN g % 7 = 0 THEN 0 ELSE 10 + g % 7 END::float8, 39) FROM generate_series(1, 1000) g
+clv: pareto_nbd_fit over 6 customers whose fit diverges	SELECT quanyu.pareto_nbd_fit(f, r, t) FROM (VALUES (0::float8, 0::float8, 30::float8), (2, 10, 30), (5, 25, 30), (1, 3, 30), (0, 0, 20), (3, 12, 25)) v(f, r, t)
 clv: gammagamma_fit over 3M customers	SELECT quanyu.gammagamma_fit(1 + (g % 7)::float8, 10 + (g % 13)::float8) FROM generate_series(1, 3000000) g
 clv: bgnbd_sample of 100M customers	SELECT count(*) FROM quanyu.bgnbd_sample(100000000, 0.24, 4.41, 0.79, 2.43, 39, 1)
 clv: rfm_agg and clv_summary_agg over 10M orders	SELECT count(*) FROM (SELECT quanyu.clv_summary_agg(timestamptz '2024-01-01' + (g % 1000) * interval '1 hour', 10, timestamptz '2025-01-01', '1 day') FROM generate_series(1, 10000000) g GROUP BY g % 10) s
