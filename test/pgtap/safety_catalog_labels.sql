@@ -86,16 +86,17 @@ SELECT is_empty($$
 	'every pinned search_path names only pg_catalog, quanyu and pg_temp');
 
 -- Without a pinned path, a body may not use a name a planted object can
--- take over: an unqualified function or relation we know quanyu uses, or an
--- operator not written OPERATOR(pg_catalog.x).
+-- take over: an unqualified function or relation we know quanyu uses, an
+-- operator not written OPERATOR(pg_catalog.x), or a cast to a type name that
+-- is not a keyword (::text resolves through the path; ::bigint does not).
 SELECT is_empty($$
 	SELECT sig, (regexp_match(prosrc,
-		'((?:^|[^.\w"])(?:identity_\w+|audience_\w+|rfm_\w+|clv_\w+|unnest|date_trunc|date_part|format|generate_series|make_interval|count|min|max|sum|lower|upper|btrim|regexp_\w+|now|array_\w+|string_agg|pg_attribute|pg_class)\M|\s(?:=|<>|<=|>=|<|>|\|\||\+|-|/)\s|\s\*\s*\d)'))[1] AS first_risky
+		'((?:^|[^.\w"])(?:identity_\w+|audience_\w+|rfm_\w+|clv_\w+|unnest|date_trunc|date_part|format|generate_series|make_interval|count|min|max|sum|lower|upper|btrim|regexp_\w+|now|array_\w+|string_agg|pg_attribute|pg_class)\M|\s(?:=|<>|<=|>=|<|>|\|\||\+|-|/)\s|\s\*\s*\d|::\s*(?:text|date|timestamptz|name|regclass|audience|int8|int4|float8|bool)\M)'))[1] AS first_risky
 	FROM ext_functions
 	WHERE lanname IN ('sql', 'plpgsql')
 	  AND NOT coalesce(proconfig, '{}') && ARRAY['search_path=pg_catalog, quanyu, pg_temp', 'search_path=pg_catalog, quanyu']
 	  AND NOT EXISTS (SELECT 1 FROM unnest(proconfig) c WHERE c LIKE 'search_path=%')
-	  AND prosrc ~ '((?:^|[^.\w"])(?:identity_\w+|audience_\w+|rfm_\w+|clv_\w+|unnest|date_trunc|date_part|format|generate_series|make_interval|count|min|max|sum|lower|upper|btrim|regexp_\w+|now|array_\w+|string_agg|pg_attribute|pg_class)\M|\s(?:=|<>|<=|>=|<|>|\|\||\+|-|/)\s|\s\*\s*\d)'
+	  AND prosrc ~ '((?:^|[^.\w"])(?:identity_\w+|audience_\w+|rfm_\w+|clv_\w+|unnest|date_trunc|date_part|format|generate_series|make_interval|count|min|max|sum|lower|upper|btrim|regexp_\w+|now|array_\w+|string_agg|pg_attribute|pg_class)\M|\s(?:=|<>|<=|>=|<|>|\|\||\+|-|/)\s|\s\*\s*\d|::\s*(?:text|date|timestamptz|name|regclass|audience|int8|int4|float8|bool)\M)'
 	ORDER BY 1$$,
 	'every SQL and PL/pgSQL function pins its search_path or qualifies every name and operator');
 

@@ -30,38 +30,40 @@ INSERT INTO hostile_pairs VALUES ('phone', '+86 138-0013-9001', 'email', 'H1@Exa
 	('email', 'h2@example.com', 'member_id', 'HVIP2', '2024-01-03');
 
 -- The calls: every function of the extension with typical arguments, then
--- realistic calls of the ones that run SQL (identity, eval, cohorts).
+-- realistic calls of the ones that run SQL (identity, eval, cohorts).  The
+-- calls are parsed under the hostile path too, so their own type names and
+-- operators are qualified: only what quanyu resolves may hit a plant.
 CREATE TABLE hostile_calls (k serial, sql text);
 CREATE FUNCTION pg_temp.typical(t regtype, fn text, argname text) RETURNS text LANGUAGE sql AS $$
 	SELECT CASE t
 		WHEN 'quanyu.audience'::regtype THEN $q$'{1,2,3,1000000}'::quanyu.audience$q$
 		WHEN 'bigint'::regtype THEN '3::bigint'
 		WHEN 'integer'::regtype THEN '2'
-		WHEN 'double precision'::regtype THEN CASE WHEN fn = 'audience_sample' THEN '0.5::float8' ELSE '2::float8' END
-		WHEN 'numeric'::regtype THEN '10.5::numeric'
-		WHEN 'timestamptz'::regtype THEN $q$'2024-01-15 10:00:00+00'::timestamptz$q$
-		WHEN 'timestamp'::regtype THEN $q$'2024-01-15 10:00:00'::timestamp$q$
-		WHEN 'interval'::regtype THEN $q$'1 day'::interval$q$
+		WHEN 'double precision'::regtype THEN CASE WHEN fn = 'audience_sample' THEN '0.5::pg_catalog.float8' ELSE '2::pg_catalog.float8' END
+		WHEN 'numeric'::regtype THEN '10.5::pg_catalog.numeric'
+		WHEN 'timestamptz'::regtype THEN $q$'2024-01-15 10:00:00+00'::pg_catalog.timestamptz$q$
+		WHEN 'timestamp'::regtype THEN $q$'2024-01-15 10:00:00'::pg_catalog.timestamp$q$
+		WHEN 'interval'::regtype THEN $q$'1 day'::pg_catalog.interval$q$
 		WHEN 'text'::regtype THEN CASE
 			WHEN fn = 'identity_link' THEN $q$'SELECT * FROM public.hostile_pairs'$q$
 			WHEN fn = 'audience_eval' THEN $q$'vip & wecom'$q$
 			WHEN fn LIKE 'window_funnel%' THEN $q$'strict_order'$q$
 			WHEN argname LIKE '%type%' THEN $q$'email'$q$
 			ELSE $q$'H1@Example.com'$q$ END
-		WHEN 'text[]'::regtype THEN $q$'{vip,wecom}'::text[]$q$
+		WHEN 'text[]'::regtype THEN $q$'{vip,wecom}'::pg_catalog.text[]$q$
 		WHEN 'bigint[]'::regtype THEN $q$'{1,2,3}'::bigint[]$q$
 		WHEN 'integer[]'::regtype THEN $q$'{1,2,3}'::int[]$q$
 		WHEN 'boolean'::regtype THEN 'true'
 		WHEN 'boolean[]'::regtype THEN $q$'{t,f,t}'::boolean[]$q$
-		WHEN 'double precision[]'::regtype THEN $q$'{1,2,3,4}'::float8[]$q$
+		WHEN 'double precision[]'::regtype THEN $q$'{1,2,3,4}'::pg_catalog.float8[]$q$
 		WHEN 'quanyu.audience[]'::regtype THEN $q$ARRAY['{1,2}'::quanyu.audience, '{2,3}'::quanyu.audience]$q$
 		WHEN 'bytea'::regtype THEN $q$quanyu.audience_to_bytea('{1,2,3}')$q$
-		WHEN 'cstring'::regtype THEN $q$'{1,2,3}'::cstring$q$
+		WHEN 'cstring'::regtype THEN $q$'{1,2,3}'::pg_catalog.cstring$q$
 		WHEN 'regclass'::regtype THEN CASE
-			WHEN fn LIKE 'identity%' THEN $q$'public.hostile_pairs'::regclass$q$
-			WHEN fn LIKE 'clv%' THEN $q$'public.hostile_orders'::regclass$q$
-			ELSE $q$'public.hostile_seg'::regclass$q$ END
-		WHEN 'name'::regtype THEN CASE WHEN argname LIKE 'customer%' THEN $q$'customer'::name$q$ ELSE $q$'ts'::name$q$ END
+			WHEN fn LIKE 'identity%' THEN $q$'public.hostile_pairs'::pg_catalog.regclass$q$
+			WHEN fn LIKE 'clv%' THEN $q$'public.hostile_orders'::pg_catalog.regclass$q$
+			ELSE $q$'public.hostile_seg'::pg_catalog.regclass$q$ END
+		WHEN 'name'::regtype THEN CASE WHEN argname LIKE 'customer%' THEN $q$'customer'::pg_catalog.name$q$ ELSE $q$'ts'::pg_catalog.name$q$ END
 		WHEN 'quanyu.bgnbd_params'::regtype THEN 'ROW(0.24, 4.41, 0.79, 2.43, 0, 100, true, 10)::quanyu.bgnbd_params'
 		WHEN 'quanyu.pareto_nbd_params'::regtype THEN 'ROW(0.55, 10.6, 0.61, 11.7, 0, 100, true, 10)::quanyu.pareto_nbd_params'
 		WHEN 'quanyu.gammagamma_params'::regtype THEN 'ROW(6.25, 3.74, 15.4, 0, 100, true, 10)::quanyu.gammagamma_params'
@@ -73,13 +75,13 @@ DECLARE
 	cols text;
 BEGIN
 	FOR f IN
-		SELECT p.oid, p.proname::text AS fn, p.prokind, p.provariadic <> 0 AS variadic,
+		SELECT p.oid, p.proname::pg_catalog.text AS fn, p.prokind, p.provariadic <> 0 AS variadic,
 			ARRAY(SELECT t::regtype FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, o) ORDER BY o) AS types,
 			ARRAY(SELECT coalesce(n, '') FROM unnest(coalesce(p.proargnames, '{}'),
 				coalesce(p.proargmodes, array_fill('i'::"char", ARRAY[cardinality(coalesce(p.proargnames, '{}'))])))
 				WITH ORDINALITY u(n, m, o) WHERE m IN ('i', 'b', 'v') ORDER BY o) AS argnames
 		FROM pg_proc p
-		JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+		JOIN pg_depend d ON d.classid = 'pg_proc'::pg_catalog.regclass AND d.objid = p.oid AND d.deptype = 'e'
 		JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'quanyu'
 		WHERE p.prokind IN ('f', 'a') AND NOT 'internal'::regtype = ANY (p.proargtypes::oid[]::regtype[])
 		  -- Aggregate support functions run through their aggregates (their
@@ -107,8 +109,8 @@ BEGIN
 	END LOOP;
 END $do$;
 INSERT INTO hostile_calls (sql) VALUES
-	($$SELECT * FROM quanyu.identity_link($q$VALUES ('phone', '+86 138-0013-8000', 'member_id', 'HVIP1', '2024-01-05'::timestamptz),
-		('member_id', 'HVIP1', 'email', 'Hx@Example.com', '2024-01-06'::timestamptz), ('email', 'hy@example.com', 'phone', '13800138000', NULL::timestamptz)$q$)$$),
+	($$SELECT * FROM quanyu.identity_link($q$VALUES ('phone', '+86 138-0013-8000', 'member_id', 'HVIP1', '2024-01-05'::pg_catalog.timestamptz),
+		('member_id', 'HVIP1', 'email', 'Hx@Example.com', '2024-01-06'::pg_catalog.timestamptz), ('email', 'hy@example.com', 'phone', '13800138000', NULL::pg_catalog.timestamptz)$q$)$$),
 	($$SELECT * FROM quanyu.identity_link_table('public.hostile_pairs')$$),
 	($$SELECT quanyu.identity_person('phone', '13800138000')$$),
 	($$SELECT quanyu.identity_resolve(quanyu.identity_person('email', 'hx@example.com'))$$),
@@ -125,9 +127,9 @@ INSERT INTO hostile_calls (sql) VALUES
 	($$SELECT quanyu.rfm_agg(ts, amount, '2024-06-01') FROM public.hostile_orders GROUP BY customer$$),
 	($$SELECT quanyu.clv_summary_agg(ts, amount, '2024-06-01', '1 day') FROM public.hostile_orders GROUP BY customer$$),
 	($$SELECT quanyu.clv_metrics_agg(customer, amount) FROM public.hostile_orders$$),
-	($$SELECT quanyu.window_funnel('1 day', ts, amount > 1, amount > 5) FROM public.hostile_orders GROUP BY customer$$),
-	($$SELECT quanyu.retention_agg(true, amount > 5) FROM public.hostile_orders$$),
-	($$SELECT quanyu.segment_lift(customer, amount::float8, '{1,2}'::quanyu.audience) FROM public.hostile_orders$$),
+	($$SELECT quanyu.window_funnel('1 day', ts, amount OPERATOR(pg_catalog.>) 1, amount OPERATOR(pg_catalog.>) 5) FROM public.hostile_orders GROUP BY customer$$),
+	($$SELECT quanyu.retention_agg(true, amount OPERATOR(pg_catalog.>) 5) FROM public.hostile_orders$$),
+	($$SELECT quanyu.segment_lift(customer, amount::pg_catalog.float8, '{1,2}'::quanyu.audience) FROM public.hostile_orders$$),
 	($$SELECT quanyu.tier_flow(ARRAY['{1,2}'::quanyu.audience, '{3}'], ARRAY['{1}'::quanyu.audience, '{2,3}'], true)$$),
 	($$SELECT quanyu.audience_overlap(ARRAY['{1,2}'::quanyu.audience, '{2,3}', '{3}'])$$),
 	($$SELECT quanyu.audience_retention('{1,2,3}', ARRAY['{1,2}'::quanyu.audience, '{2}'], true)$$);
@@ -265,6 +267,15 @@ BEGIN
 				s, k, aggs[i][3], CASE WHEN aggs[i][2] = '*' THEN '' ELSE ', ' || aggs[i][2] END, aggs[i][3], k, aggs[i][4]);
 			EXECUTE format('CREATE AGGREGATE %I.%I(%s) (SFUNC = %I.agg_%s, STYPE = %s%s)', s, aggs[i][1], aggs[i][2], s, k, aggs[i][3],
 				CASE WHEN aggs[i][1] IN ('count', 'sum') THEN ', INITCOND = 0' WHEN aggs[i][1] = 'array_agg' THEN $i$, INITCOND = '{}'$i$ ELSE '' END);
+		END LOOP;
+		-- Type names written without a keyword (::text, ::date, ...): domains
+		-- whose CHECK records every value cast to them.
+		FOREACH body IN ARRAY ARRAY['pg_catalog.text', 'pg_catalog.date', 'pg_catalog.timestamptz', 'pg_catalog.name',
+				'pg_catalog.int8', 'pg_catalog.int4', 'pg_catalog.float8', 'pg_catalog.bool', 'pg_catalog.regclass',
+				'quanyu.audience'] LOOP
+			INSERT INTO hostile_ahead.plants (where_, what) VALUES (s, 'domain ' || body) RETURNING plants.k INTO k;
+			EXECUTE format('CREATE SEQUENCE hostile_ahead.ran_%s', k);
+			EXECUTE format('CREATE DOMAIN %I.%I AS %s CHECK (hostile_ahead.hit_b(%s))', s, split_part(body, '.', 2), body, k);
 		END LOOP;
 		-- Relations quanyu reads by name: views that record every read.
 		FOREACH body IN ARRAY ARRAY['quanyu.identity_identifier', 'quanyu.identity_merge', 'quanyu.identity_state',
