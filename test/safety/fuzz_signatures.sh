@@ -49,7 +49,8 @@ started=$(date +%s)
 	{ cat "$work/setup.log" >&2; echo "1..1"; echo "not ok 1 - fuzzer set-up failed"; exit 1; }
 
 # The calls, one per line: signature <TAB> statement (statements are one line).
-su_q "COPY (SELECT sig, sql FROM fuzz.calls ORDER BY ord) TO STDOUT" >"$work/calls.tsv"
+# (Unaligned output, not COPY: COPY's text format would double backslashes.)
+"$PSQL" -X -A -t -q -F $'\t' -d "$db" -c "SELECT sig, sql FROM fuzz.calls ORDER BY ord" >"$work/calls.tsv" 2>>"$work/driver.err"
 [ -n "$only" ] && { grep -E -- "$only" "$work/calls.tsv" >"$work/calls.only" || true; mv "$work/calls.only" "$work/calls.tsv"; }
 cut -f1 "$work/calls.tsv" | awk '!seen[$0]++' >"$work/sigs"
 
