@@ -2,14 +2,15 @@
 # Cancellation (issue 16, rule 5): every long operation stops at a cancel.
 # Each operation below runs on an input that needs well over a second, under
 # SET statement_timeout = '1s', in a session of its own.  It passes when it
-# ends with SQLSTATE 57014 (cancelled); it fails when it crashes the server,
-# ends with another error, finishes more than 1 s after the timeout (the
-# cancel was ignored until the work was done), or is still running CANCEL_KILL_AFTER
-# seconds (default 15) after it started (it is then killed: only SIGKILL
-# stops a loop without CHECK_FOR_INTERRUPTS).  An operation that finishes
-# within 1 s of the timeout passes with a note: its input was not long enough to
-# test it (seen, e.g., after a rewrite made it much faster).  The time to
-# the end of each statement is printed as a benchmark ("# bench: ..."), not
+# ends with SQLSTATE 57014 (cancelled).  It fails when it crashes the server,
+# ends with another error, is cancelled or finishes CANCEL_LATE (3) seconds
+# or more after its start (the cancel waited for a long loop), or is still
+# running CANCEL_KILL_AFTER (15) seconds after its start (it is then killed:
+# only SIGKILL stops a loop without CHECK_FOR_INTERRUPTS).  An operation that
+# finishes before CANCEL_LATE passes with a note: its input was not long
+# enough to test it (e.g. after a rewrite made it much faster).  Those two
+# bounds say whether the cancel was honoured, not how fast the work is: the
+# time of each statement is printed as a benchmark ("# bench: ..."), not
 # asserted.  Prints TAP.
 #
 #   QY_PSQL=... PGHOST=... PGPORT=... bash test/safety/cancel_long_operations.sh
@@ -20,6 +21,10 @@ PSQL=${QY_PSQL:-psql}
 db=quanyu_cancel
 work=${QY_BUILD:-/tmp}/cancel
 kill_after=${CANCEL_KILL_AFTER:-15}
+# An end (cancel or finish) this many seconds after the start, with a 1 s
+# timeout, means the cancel waited for the work: 1 s of the rule plus 1 s of
+# slack for a loaded CI machine and the session's start.
+late=${CANCEL_LATE:-3}
 memory=${CANCEL_MEMORY:-6G}
 only=${CANCEL_ONLY:-}
 rm -rf "$work"
@@ -128,14 +133,17 @@ while IFS=$'\t' read -r name sql; do
 	elif [ "$rc" -eq 2 ] || grep -qE 'server closed the connection unexpectedly|connection to server was lost' "$work/cur.out"; then
 		echo "not ok $n - $name: the server crashed"
 		outcome="crash"
+	elif [ "$state" = 57014 ] && awk -v s="$secs" -v l="$late" 'BEGIN { exit !(s >= l) }'; then
+		echo "not ok $n - $name: cancelled only ${secs} s after the start (the cancel waited for a long loop)"
+		outcome="cancelled late"
 	elif [ "$state" = 57014 ]; then
 		echo "ok $n - $name: cancelled (57014)"
 		outcome="cancelled"
-	elif [ "$state" = 00000 ] && awk -v s="$secs" 'BEGIN { exit !(s < 2.0) }'; then
-		echo "ok $n - $name: finished within 1 s of the timeout # input not long enough to test the cancel"
+	elif [ "$state" = 00000 ] && awk -v s="$secs" -v l="$late" 'BEGIN { exit !(s < l) }'; then
+		echo "ok $n - $name: finished before the cancel was late # input not long enough to test the cancel"
 		outcome="finished"
 	elif [ "$state" = 00000 ]; then
-		echo "not ok $n - $name: finished more than 1 s after the timeout (the cancel waited for the work)"
+		echo "not ok $n - $name: finished ${secs} s after the start, long after the timeout (the cancel waited for the work)"
 		outcome="finished late"
 	else
 		echo "not ok $n - $name: ended with SQLSTATE ${state:-none}"
