@@ -77,5 +77,24 @@ if [ -z "$QY_ONLY" ] || [[ demo_check == *"$QY_ONLY"* ]]; then
 	failed=$((failed + bad))
 fi
 
+# Catalog-wide safety checks that need a driver outside SQL (reconnecting
+# after a crash, timing): every test/safety/*.sh prints TAP, counted like
+# the demo check.  The signature fuzzer is test/safety/fuzz_signatures.sh.
+for script in $(find test/safety -maxdepth 1 -name '*.sh' 2>/dev/null | grep -F -- "$QY_ONLY" | sort); do
+	name=$(basename "$script" .sh)
+	qy_say "safety: $script"
+	QY_PSQL="$QY_PSQL" QY_BUILD="$QY_BUILD" bash "$script" >"$QY_BUILD/$name.tap" 2>"$QY_BUILD/$name.err" || true
+	grep -E '^not ok|^#   (crash|hang)|^Bail out' "$QY_BUILD/$name.tap" || true
+	grep -E '^# [0-9]+ calls|^# bench' "$QY_BUILD/$name.tap" >&2 || true
+	ok=$(grep -cE '^ok [0-9]' "$QY_BUILD/$name.tap" || true)
+	bad=$(grep -cE '^not ok [0-9]' "$QY_BUILD/$name.tap" || true)
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$QY_BUILD/$name.tap" | head -1)
+	# A script that died before its plan was done counts the missing tests as failed.
+	[ $((ok + bad)) -lt "${plan:-1}" ] && bad=$((${plan:-1} - ok))
+	[ "$bad" -gt 0 ] && qy_say "$name output is in $QY_BUILD/$name.tap and .err"
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
