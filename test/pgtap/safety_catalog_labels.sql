@@ -89,14 +89,16 @@ SELECT is_empty($$
 -- take over: an unqualified function or relation we know quanyu uses, an
 -- operator not written OPERATOR(pg_catalog.x), or a cast to a type name that
 -- is not a keyword (::text resolves through the path; ::bigint does not).
+-- String literals and comments are left out: text there resolves nothing.
 SELECT is_empty($$
-	SELECT sig, (regexp_match(prosrc,
+	SELECT sig, (regexp_match(code,
 		'((?:^|[^.\w"])(?:identity_\w+|audience_\w+|rfm_\w+|clv_\w+|unnest|date_trunc|date_part|format|generate_series|make_interval|count|min|max|sum|lower|upper|btrim|regexp_\w+|now|array_\w+|string_agg|pg_attribute|pg_class)\M|\s(?:=|<>|<=|>=|<|>|\|\||\+|-|/)\s|\s\*\s*\d|::\s*(?:text|date|timestamptz|name|regclass|audience|int8|int4|float8|bool)\M)'))[1] AS first_risky
-	FROM ext_functions
+	FROM (SELECT f.*, regexp_replace(regexp_replace(prosrc, '--[^\n]*', '', 'g'), '''[^'']*''', '''''', 'g') AS code
+	      FROM ext_functions f) f
 	WHERE lanname IN ('sql', 'plpgsql')
 	  AND NOT coalesce(proconfig, '{}') && ARRAY['search_path=pg_catalog, quanyu, pg_temp', 'search_path=pg_catalog, quanyu']
 	  AND NOT EXISTS (SELECT 1 FROM unnest(proconfig) c WHERE c LIKE 'search_path=%')
-	  AND prosrc ~ '((?:^|[^.\w"])(?:identity_\w+|audience_\w+|rfm_\w+|clv_\w+|unnest|date_trunc|date_part|format|generate_series|make_interval|count|min|max|sum|lower|upper|btrim|regexp_\w+|now|array_\w+|string_agg|pg_attribute|pg_class)\M|\s(?:=|<>|<=|>=|<|>|\|\||\+|-|/)\s|\s\*\s*\d|::\s*(?:text|date|timestamptz|name|regclass|audience|int8|int4|float8|bool)\M)'
+	  AND code ~ '((?:^|[^.\w"])(?:identity_\w+|audience_\w+|rfm_\w+|clv_\w+|unnest|date_trunc|date_part|format|generate_series|make_interval|count|min|max|sum|lower|upper|btrim|regexp_\w+|now|array_\w+|string_agg|pg_attribute|pg_class)\M|\s(?:=|<>|<=|>=|<|>|\|\||\+|-|/)\s|\s\*\s*\d|::\s*(?:text|date|timestamptz|name|regclass|audience|int8|int4|float8|bool)\M)'
 	ORDER BY 1$$,
 	'every SQL and PL/pgSQL function pins its search_path or qualifies every name and operator');
 
