@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include <ctype.h>
+#include <limits.h>
 
 #include "audience/audience.h"
 #include "common/person_id.h"
@@ -49,6 +50,17 @@ audience_define_gucs(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("quanyu.max_audience_memory",
+							"Most memory one audience operation may take for its sets.",
+							"Checked against an estimate before an operation, aggregate state "
+							"or input grows the CRoaring sets it works on.",
+							&audience_max_memory_kb,
+							AUDIENCE_MAX_MEMORY_DEFAULT_KB,
+							64,
+							MAX_KILOBYTES,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("quanyu");
 #else
@@ -136,6 +148,12 @@ parse_id_list(const char *str, AudienceExpanded *ea)
 				hi = person_id_from_int64(parse_id(str, &p));
 				if (hi < lo)
 					audience_syntax_error(str, psprintf("Range %u-%u ends before it starts.", lo, hi));
+				/* Runs for the keys it covers, bitsets at worst for its ends. */
+				audience_expanded_reserve(ea, ((hi >> 16) - (lo >> 16) + 1) *
+										  (double) (AUDIENCE_CONTAINER_OVERHEAD + 8 +
+													AUDIENCE_CONTAINER_SLOT_BYTES) +
+										  2.0 * AUDIENCE_BITSET_COST,
+										  "audience input");
 				roaring_bitmap_add_range_closed(audience_expanded_bitmap(ea), lo, hi);
 				p = skip_spaces(p);
 			}
