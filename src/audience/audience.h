@@ -144,7 +144,7 @@ extern uint32 audience_bitmap_containers(const roaring_bitmap_t *bitmap);
 extern Size audience_bitmap_memory(const roaring_bitmap_t *bitmap);
 extern double audience_estimate_parts(const roaring_bitmap_t *bitmap, double fraction,
 									  uint32 nparts);
-extern double audience_estimate_ids(double n);
+extern double audience_estimate_ids(const uint32 *ids, int n);
 extern double audience_estimate_binary(const roaring_bitmap_t *a, const roaring_bitmap_t *b,
 									   bool intersection);
 extern void audience_memory_check(double estimate, const char *what);

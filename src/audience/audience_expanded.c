@@ -163,13 +163,13 @@ audience_expanded_add_pending(AudienceExpanded *ea)
 													 ea->pending_cap * sizeof(uint32));
 			ea->scratch_cap = ea->pending_cap;
 		}
-		audience_expanded_reserve(ea, audience_estimate_ids(ea->npending), "adding ids to an audience");
+		audience_expanded_reserve(ea, audience_estimate_ids(ea->pending, ea->npending), "adding ids to an audience");
 		audience_merge_ids(ea->bitmap, ea->pending, ea->pending_scratch, ea->npending);
 		ea->lazy = true;
 	}
 	else if (ea->npending > 0)
 	{
-		audience_expanded_reserve(ea, audience_estimate_ids(ea->npending), "adding ids to an audience");
+		audience_expanded_reserve(ea, audience_estimate_ids(ea->pending, ea->npending), "adding ids to an audience");
 		roaring_bitmap_add_many(ea->bitmap, ea->npending, ea->pending);
 	}
 	ea->npending = 0;
@@ -221,7 +221,7 @@ void
 audience_expanded_add_ids(AudienceExpanded *ea, const uint32 *ids, int n)
 {
 	audience_expanded_settle(ea);
-	audience_expanded_reserve(ea, audience_estimate_ids(n), "adding ids to an audience");
+	audience_expanded_reserve(ea, audience_estimate_ids(ids, n), "adding ids to an audience");
 	roaring_bitmap_add_many(ea->bitmap, n, ids);
 	audience_expanded_changed(ea);
 }

@@ -265,11 +265,30 @@ audience_estimate_parts(const roaring_bitmap_t *bitmap, double fraction, uint32 
 	return total;
 }
 
-/* The memory n ids added to a bitmap may take at most. */
+/*
+ * The memory n ids added to a bitmap may take at most: 4 bytes each (in an
+ * array that doubles as it grows), and a container for each key they have.
+ */
 double
-audience_estimate_ids(double n)
+audience_estimate_ids(const uint32 *ids, int n)
 {
-	return 4.0 * n + Min(n, 65536.0) * (AUDIENCE_CONTAINER_OVERHEAD + AUDIENCE_CONTAINER_SLOT_BYTES);
+	uint64		seen[65536 / 64];
+	int			keys = 0;
+	int			i;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < n; i++)
+	{
+		uint32		key = ids[i] >> 16;
+		uint64		bit = UINT64CONST(1) << (key & 63);
+
+		if ((seen[key >> 6] & bit) == 0)
+		{
+			seen[key >> 6] |= bit;
+			keys++;
+		}
+	}
+	return 4.0 * n + (double) keys * (AUDIENCE_CONTAINER_OVERHEAD + AUDIENCE_CONTAINER_SLOT_BYTES);
 }
 
 /*

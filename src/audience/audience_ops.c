@@ -90,7 +90,7 @@ audience_add(PG_FUNCTION_ARGS)
 	uint32		id = person_id_from_int64(PG_GETARG_INT64(1));
 	AudienceExpanded *ea = audience_copy_arg(fcinfo);
 
-	audience_expanded_reserve(ea, audience_estimate_ids(1), "adding an id to an audience");
+	audience_expanded_reserve(ea, audience_estimate_ids(&id, 1), "adding an id to an audience");
 	roaring_bitmap_add(audience_expanded_bitmap(ea), id);
 	audience_expanded_changed(ea);
 	PG_RETURN_AUDIENCE(ea);
