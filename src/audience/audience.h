@@ -86,6 +86,7 @@ typedef struct AudienceExpanded
 	Size		flat_size;		/* cached flat size; 0 when unknown */
 	bool		mem_known;		/* mem_bound is valid */
 	double		mem_bound;		/* upper bound of the bitmap's memory */
+	double		probe_at;		/* mem_bound at which to probe malloc again */
 } AudienceExpanded;
 
 /* audience_expanded.c: life cycle and access */
@@ -134,6 +135,8 @@ extern uint32 audience_flat_containers(const AudienceFlat *flat);
 #define AUDIENCE_CONTAINER_OVERHEAD 80
 #define AUDIENCE_CONTAINER_SLOT_BYTES 11
 #define AUDIENCE_BITSET_COST (8192 + AUDIENCE_CONTAINER_OVERHEAD)
+/* Growth of a set between two checks that malloc can still get that much. */
+#define AUDIENCE_PROBE_BYTES (16.0 * 1024 * 1024)
 /* Most ids an expanded audience queues before adding them. */
 #define AUDIENCE_PENDING_MAX 65536
 #define AUDIENCE_MAX_MEMORY_DEFAULT_KB (1024 * 1024)
@@ -148,6 +151,7 @@ extern double audience_estimate_ids(const uint32 *ids, int n);
 extern double audience_estimate_binary(const roaring_bitmap_t *a, const roaring_bitmap_t *b,
 									   bool intersection);
 extern void audience_memory_check(double estimate, const char *what);
+extern void audience_memory_probe(double bytes, const char *what);
 extern void audience_expanded_reserve(AudienceExpanded *ea, double growth, const char *what);
 
 /* audience_agg.c: the state of audience-valued aggregates */

@@ -135,10 +135,23 @@ audience_expanded_reserve(AudienceExpanded *ea, double growth, const char *what)
 	{
 		ea->mem_bound = ea->bitmap == NULL ? 0 : audience_bitmap_memory(ea->bitmap);
 		ea->mem_known = true;
+		/* Small sets never probe. */
+		ea->probe_at = Max(ea->probe_at, ea->mem_bound + AUDIENCE_PROBE_BYTES);
 	}
 	if (ea->mem_bound + growth > limit)
 		audience_memory_check(ea->mem_bound + growth, what);
 	ea->mem_bound += growth;
+
+	/*
+	 * Every AUDIENCE_PROBE_BYTES of growth, check that the process can still
+	 * get that much (under ulimit -v, say): CRoaring's in-place operations
+	 * do not check their own mallocs, so they must not be the ones to run out.
+	 */
+	if (ea->mem_bound >= ea->probe_at)
+	{
+		audience_memory_probe(Max(growth, AUDIENCE_PROBE_BYTES), what);
+		ea->probe_at = ea->mem_bound + AUDIENCE_PROBE_BYTES;
+	}
 }
 
 /* Forget the cached flat size after a mutation. */

@@ -11,6 +11,7 @@
 
 #include "audience/audience.h"
 #include "audience/audience_portable.h"
+#include "miscadmin.h"
 
 /* A read cursor over untrusted bytes. */
 typedef struct PortableReader
@@ -180,6 +181,8 @@ audience_portable_check(const char *buf, Size len, const char **detail)
 		uint32		card = portable_u16(keycards + 4 * i + 2) + 1;
 		bool		isrun = hasrun && (runbits[i / 8] >> (i % 8)) & 1;
 
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (i > 0 && key <= portable_u16(keycards + 4 * (i - 1)))
 			ok = reader_fail(&r, "The container keys are not in ascending order.");
 		else if (!check_offsets(&r, offsets, i))

@@ -186,8 +186,12 @@ parse_hex(const char *str, AudienceExpanded *ea)
 	if (hexlen % 2 != 0)
 		audience_syntax_error(str, "Hex input has an odd number of digits.");
 	for (i = 0; i < hexlen; i++)
+	{
 		if (!isxdigit((unsigned char) hex[i]))
 			audience_syntax_error(str, "Hex input has a character that is not a hex digit.");
+		if ((i & 0xFFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
 	bytes = palloc(hexlen / 2 + 1);
 	hex_decode(hex, hexlen, bytes);
 	audience_expanded_set_bitmap(ea, audience_portable_load(bytes, hexlen / 2,

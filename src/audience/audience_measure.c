@@ -28,9 +28,6 @@
 
 #define BITSET_WORDS 1024
 
-/* Checked with malloc before an operation expected to take this much. */
-#define PROBE_MIN_BYTES (16 * 1024 * 1024)
-
 int			audience_max_memory_kb = AUDIENCE_MAX_MEMORY_DEFAULT_KB;
 
 /* OR the values of a container into a bitset's words. */
@@ -310,16 +307,24 @@ audience_memory_check(double estimate, const char *what)
 				 errdetail("It would need up to %.0f kB; quanyu.max_audience_memory is %d kB.",
 						   ceil(estimate / 1024.0), audience_max_memory_kb),
 				 errhint("Raise quanyu.max_audience_memory, or work on smaller audiences (audience_range() cuts one by id range).")));
-	if (estimate >= PROBE_MIN_BYTES)
-	{
-		void	   *probe = malloc((size_t) estimate);
+	if (estimate >= AUDIENCE_PROBE_BYTES)
+		audience_memory_probe(estimate, what);
+}
 
-		if (probe == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory"),
-					 errdetail("%s would need up to %.0f kB, and the server process cannot allocate that much.",
-							   what, ceil(estimate / 1024.0))));
-		free(probe);
-	}
+/*
+ * Check that the process can allocate bytes now: one malloc, freed at once
+ * (a large malloc only reserves address space).
+ */
+void
+audience_memory_probe(double bytes, const char *what)
+{
+	void	   *probe = malloc((size_t) bytes);
+
+	if (probe == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("%s would need up to %.0f kB, and the server process cannot allocate that much.",
+						   what, ceil(bytes / 1024.0))));
+	free(probe);
 }
