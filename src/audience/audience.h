@@ -84,6 +84,9 @@ typedef struct AudienceExpanded
 	AudienceMergeScratch merge_scratch;
 	bool		lazy;			/* bitmap holds unrepaired lazy-OR results */
 	Size		flat_size;		/* cached flat size; 0 when unknown */
+	bool		mem_known;		/* mem_bound is valid */
+	double		mem_bound;		/* upper bound of the bitmap's memory */
+	double		probe_at;		/* mem_bound at which to probe malloc again */
 } AudienceExpanded;
 
 /* audience_expanded.c: life cycle and access */
@@ -106,6 +109,7 @@ extern const roaring_bitmap_t *audience_arg_bitmap(FunctionCallInfo fcinfo, int 
 /* audience_format.c: the stored format */
 extern bool audience_portable_check(const char *buf, Size len, const char **detail);
 extern roaring_bitmap_t *audience_portable_load(const char *buf, Size len, int sqlerrcode);
+extern double audience_estimate_load(Size len);
 extern Size audience_flat_size(const roaring_bitmap_t *bitmap);
 extern void audience_flat_write(const roaring_bitmap_t *bitmap, AudienceFlat *flat, Size size);
 extern AudienceFlat *audience_flatten(const roaring_bitmap_t *bitmap);
@@ -123,6 +127,32 @@ extern void audience_merge_ids(roaring_bitmap_t *bitmap, const uint32 *ids, uint
 extern void audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
 								 AudienceMergeScratch *scratch);
 extern uint32 audience_flat_containers(const AudienceFlat *flat);
+
+/*
+ * audience_measure.c: container-level reads, and the memory bound
+ * (quanyu.max_audience_memory).  Costs in bytes, see audience_measure.c.
+ */
+#define AUDIENCE_CONTAINER_OVERHEAD 80
+#define AUDIENCE_CONTAINER_SLOT_BYTES 11
+#define AUDIENCE_BITSET_COST (8192 + AUDIENCE_CONTAINER_OVERHEAD)
+/* Growth of a set between two checks that malloc can still get that much. */
+#define AUDIENCE_PROBE_BYTES (16.0 * 1024 * 1024)
+/* Most ids an expanded audience queues before adding them. */
+#define AUDIENCE_PENDING_MAX 65536
+#define AUDIENCE_MAX_MEMORY_DEFAULT_KB (1024 * 1024)
+extern int	audience_max_memory_kb;
+extern bool audience_first_difference(const roaring_bitmap_t *a, const roaring_bitmap_t *b,
+									  uint32 *diff, bool *in_a);
+extern uint32 audience_bitmap_containers(const roaring_bitmap_t *bitmap);
+extern Size audience_bitmap_memory(const roaring_bitmap_t *bitmap);
+extern double audience_estimate_parts(const roaring_bitmap_t *bitmap, double fraction,
+									  uint32 nparts);
+extern double audience_estimate_ids(const uint32 *ids, int n);
+extern double audience_estimate_binary(const roaring_bitmap_t *a, const roaring_bitmap_t *b,
+									   bool intersection);
+extern void audience_memory_check(double estimate, const char *what);
+extern void audience_memory_probe(double bytes, const char *what);
+extern void audience_expanded_reserve(AudienceExpanded *ea, double growth, const char *what);
 
 /* audience_agg.c: the state of audience-valued aggregates */
 extern MemoryContext audience_agg_context(FunctionCallInfo fcinfo);

@@ -128,7 +128,18 @@ audience_intersect_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_AGG_STATE(ea);
 	}
 	ea = audience_agg_state(fcinfo);
-	roaring_bitmap_and_inplace(audience_expanded_bitmap(ea), audience_datum_bitmap(PG_GETARG_DATUM(1)));
+	{
+		roaring_bitmap_t *state = audience_expanded_bitmap(ea);
+		const roaring_bitmap_t *in = audience_datum_bitmap(PG_GETARG_DATUM(1));
+
+		/* A container grows by the input's at most, or to a bitset. */
+		audience_expanded_reserve(ea, Min((double) audience_bitmap_memory(in),
+										  Min(audience_bitmap_containers(state),
+											  audience_bitmap_containers(in)) *
+										  (double) AUDIENCE_BITSET_COST),
+								  "audience_intersect_agg");
+		roaring_bitmap_and_inplace(state, in);
+	}
 	audience_expanded_changed(ea);
 	PG_RETURN_AGG_STATE(ea);
 }

@@ -91,10 +91,13 @@ audience_to_array(const roaring_bitmap_t *bitmap, bool is_int8)
 	uint64		card = roaring_bitmap_get_cardinality(bitmap);
 	Oid			elemtype = is_int8 ? INT8OID : INT4OID;
 	int			elemsize = is_int8 ? sizeof(int64) : sizeof(int32);
-	uint32	   *ids;
+	roaring_uint32_iterator_t it;
+	uint32		chunk[CAST_CHUNK];
+	uint32		n;
+	uint32		i;
+	uint64		done = 0;
 	ArrayType  *result;
 	Size		nbytes;
-	uint64		i;
 
 	if (card > MaxAllocSize / sizeof(int64))
 		ereport(ERROR,
@@ -106,6 +109,7 @@ audience_to_array(const roaring_bitmap_t *bitmap, bool is_int8)
 				 errmsg("person id %u is out of range for type integer", roaring_bitmap_maximum(bitmap)),
 				 errhint("Cast to bigint[] instead.")));
 	nbytes = ARR_OVERHEAD_NONULLS(1) + card * elemsize;
+	audience_memory_check((double) nbytes, "audience to array");
 	result = palloc0(nbytes);
 	SET_VARSIZE(result, nbytes);
 	result->ndim = card > 0 ? 1 : 0;
@@ -118,14 +122,22 @@ audience_to_array(const roaring_bitmap_t *bitmap, bool is_int8)
 	}
 	ARR_DIMS(result)[0] = card;
 	ARR_LBOUND(result)[0] = 1;
-	ids = palloc(card * sizeof(uint32));
-	roaring_bitmap_to_uint32_array(bitmap, ids);
-	if (is_int8)
-		for (i = 0; i < card; i++)
-			((int64 *) ARR_DATA_PTR(result))[i] = ids[i];
-	else
-		memcpy(ARR_DATA_PTR(result), ids, card * sizeof(uint32));
-	pfree(ids);
+	/* A chunk at a time, so a long copy can be cancelled. */
+	roaring_init_iterator(bitmap, &it);
+	while (done < card && (n = roaring_read_uint32_iterator(&it, chunk, CAST_CHUNK)) > 0)
+	{
+		if (done + n > card)
+			elog(ERROR, "audience has more ids than its cardinality");
+		if (is_int8)
+			for (i = 0; i < n; i++)
+				((int64 *) ARR_DATA_PTR(result))[done + i] = chunk[i];
+		else
+			memcpy((int32 *) ARR_DATA_PTR(result) + done, chunk, n * sizeof(uint32));
+		done += n;
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (done != card)
+		elog(ERROR, "audience has fewer ids than its cardinality");
 	return result;
 }
 

@@ -6,7 +6,8 @@
  * Two audiences with the same persons may be encoded differently (array,
  * bitset or run containers), so all of these look at the ids, never at the
  * bytes.  Order: compare the sorted id lists element by element; a proper
- * prefix sorts first, so '{}' is the smallest audience.
+ * prefix sorts first, so '{}' is the smallest audience.  The comparison
+ * works a container (65536 ids) at a time (audience_measure.c).
  */
 #include "postgres.h"
 
@@ -17,39 +18,34 @@
 
 #define CMP_CHUNK 1024
 
-/* Three-way comparison of the sorted id lists. */
+/*
+ * Three-way comparison of the sorted id lists, a container at a time.
+ * Let d be the smallest id in exactly one of the sets, say in x, not in y.
+ * Both lists agree on every id below d; at that position x has d and y has
+ * its next id above d, if any.  So x sorts first when y has an id above d,
+ * and y (then a proper prefix of x) first when it has none.  This is the
+ * order 0.1.0 computed id by id, which btree indexes built then rely on.
+ */
 static int
 audience_compare(const roaring_bitmap_t *a, const roaring_bitmap_t *b)
 {
-	roaring_uint32_iterator_t ia;
-	roaring_uint32_iterator_t ib;
+	uint32		d;
+	bool		in_a;
+	const roaring_bitmap_t *y;
 
-	roaring_init_iterator(a, &ia);
-	roaring_init_iterator(b, &ib);
-	while (ia.has_value && ib.has_value)
-	{
-		if (ia.current_value != ib.current_value)
-			return ia.current_value < ib.current_value ? -1 : 1;
-		roaring_advance_uint32_iterator(&ia);
-		roaring_advance_uint32_iterator(&ib);
-	}
-	if (ia.has_value)
-		return 1;
-	if (ib.has_value)
-		return -1;
-	return 0;
+	if (!audience_first_difference(a, b, &d, &in_a))
+		return 0;
+	y = in_a ? b : a;
+	if (!roaring_bitmap_is_empty(y) && roaring_bitmap_maximum(y) > d)
+		return in_a ? -1 : 1;
+	return in_a ? 1 : -1;
 }
 
-/* Compare arguments 0 and 1, with the cheap equality test first. */
+/* Compare arguments 0 and 1. */
 static int
 audience_compare_args(FunctionCallInfo fcinfo)
 {
-	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
-	const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
-
-	if (roaring_bitmap_equals(a, b))
-		return 0;
-	return audience_compare(a, b);
+	return audience_compare(PG_GETARG_AUDIENCE_BITMAP(0), PG_GETARG_AUDIENCE_BITMAP(1));
 }
 
 PG_FUNCTION_INFO_V1(audience_eq);

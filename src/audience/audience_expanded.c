@@ -22,7 +22,7 @@
  * Stored audiences OR-ed in are queued as well (audience_union.c).
  */
 #define PENDING_INITIAL 256
-#define PENDING_MAX 65536
+#define PENDING_MAX AUDIENCE_PENDING_MAX
 #define PENDING_MERGE_MIN 1024
 
 /* The memory context shared by the audience states of an aggregate context. */
@@ -115,8 +115,43 @@ audience_expanded_set_bitmap(AudienceExpanded *ea, roaring_bitmap_t *bitmap)
 	ea->bitmap = bitmap;
 	ea->npending = 0;
 	ea->lazy = false;
+	ea->mem_known = false;
 	audience_check_alloc(bitmap);
 	audience_expanded_changed(ea);
+}
+
+/*
+ * Check, before the bitmap grows by up to growth bytes, that it stays within
+ * quanyu.max_audience_memory.  A running upper bound is kept so that the
+ * bitmap is measured (a walk over its containers) only when the bound
+ * nears the limit.
+ */
+void
+audience_expanded_reserve(AudienceExpanded *ea, double growth, const char *what)
+{
+	double		limit = (double) audience_max_memory_kb * 1024.0;
+
+	if (!ea->mem_known || ea->mem_bound + growth > limit)
+	{
+		ea->mem_bound = ea->bitmap == NULL ? 0 : audience_bitmap_memory(ea->bitmap);
+		ea->mem_known = true;
+		/* Small sets never probe. */
+		ea->probe_at = Max(ea->probe_at, ea->mem_bound + AUDIENCE_PROBE_BYTES);
+	}
+	if (ea->mem_bound + growth > limit)
+		audience_memory_check(ea->mem_bound + growth, what);
+	ea->mem_bound += growth;
+
+	/*
+	 * Every AUDIENCE_PROBE_BYTES of growth, check that the process can still
+	 * get that much (under ulimit -v, say): CRoaring's in-place operations
+	 * do not check their own mallocs, so they must not be the ones to run out.
+	 */
+	if (ea->mem_bound >= ea->probe_at)
+	{
+		audience_memory_probe(Max(growth, AUDIENCE_PROBE_BYTES), what);
+		ea->probe_at = ea->mem_bound + AUDIENCE_PROBE_BYTES;
+	}
 }
 
 /* Forget the cached flat size after a mutation. */
@@ -141,11 +176,15 @@ audience_expanded_add_pending(AudienceExpanded *ea)
 													 ea->pending_cap * sizeof(uint32));
 			ea->scratch_cap = ea->pending_cap;
 		}
+		audience_expanded_reserve(ea, audience_estimate_ids(ea->pending, ea->npending), "adding ids to an audience");
 		audience_merge_ids(ea->bitmap, ea->pending, ea->pending_scratch, ea->npending);
 		ea->lazy = true;
 	}
 	else if (ea->npending > 0)
+	{
+		audience_expanded_reserve(ea, audience_estimate_ids(ea->pending, ea->npending), "adding ids to an audience");
 		roaring_bitmap_add_many(ea->bitmap, ea->npending, ea->pending);
+	}
 	ea->npending = 0;
 }
 
@@ -195,6 +234,7 @@ void
 audience_expanded_add_ids(AudienceExpanded *ea, const uint32 *ids, int n)
 {
 	audience_expanded_settle(ea);
+	audience_expanded_reserve(ea, audience_estimate_ids(ids, n), "adding ids to an audience");
 	roaring_bitmap_add_many(ea->bitmap, n, ids);
 	audience_expanded_changed(ea);
 }
@@ -206,8 +246,10 @@ audience_expanded_copy_from(AudienceExpanded *ea, Datum d)
 	if (audience_datum_is_expanded(d))
 	{
 		AudienceExpanded *src = audience_datum_expanded(d);
+		roaring_bitmap_t *bitmap = audience_expanded_bitmap(src);
 
-		audience_expanded_set_bitmap(ea, roaring_bitmap_copy(audience_expanded_bitmap(src)));
+		audience_memory_check(audience_bitmap_memory(bitmap), "copying an audience");
+		audience_expanded_set_bitmap(ea, roaring_bitmap_copy(bitmap));
 	}
 	else
 	{

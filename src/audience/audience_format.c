@@ -11,6 +11,7 @@
 
 #include "audience/audience.h"
 #include "audience/audience_portable.h"
+#include "miscadmin.h"
 
 /* A read cursor over untrusted bytes. */
 typedef struct PortableReader
@@ -180,6 +181,8 @@ audience_portable_check(const char *buf, Size len, const char **detail)
 		uint32		card = portable_u16(keycards + 4 * i + 2) + 1;
 		bool		isrun = hasrun && (runbits[i / 8] >> (i % 8)) & 1;
 
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (i > 0 && key <= portable_u16(keycards + 4 * (i - 1)))
 			ok = reader_fail(&r, "The container keys are not in ascending order.");
 		else if (!check_offsets(&r, offsets, i))
@@ -209,6 +212,18 @@ audience_check_alloc(const void *ptr)
 }
 
 /*
+ * The memory a bitmap deserialised from len portable bytes takes: about the
+ * bytes themselves, plus each container's overhead (a container takes at
+ * least 6 bytes, and there are at most 65536).
+ */
+double
+audience_estimate_load(Size len)
+{
+	return (double) len + Min((double) len / 6 + 1, 65536.0) *
+		(AUDIENCE_CONTAINER_OVERHEAD + AUDIENCE_CONTAINER_SLOT_BYTES);
+}
+
+/*
  * Validate untrusted portable bytes and deserialise them.  The caller owns
  * the malloc'd result and must hand it to an expanded object at once.
  */
@@ -224,6 +239,7 @@ audience_portable_load(const char *buf, Size len, int sqlerrcode)
 				 errmsg("invalid audience data"),
 				 errdetail("%s", detail),
 				 errhint("Audience bytes must be in the CRoaring portable serialization format.")));
+	audience_memory_check(audience_estimate_load(len), "decoding an audience");
 	bitmap = roaring_bitmap_portable_deserialize_safe(buf, len);
 	audience_check_alloc(bitmap);
 	return bitmap;
@@ -303,6 +319,7 @@ audience_flat_load(const AudienceFlat *flat)
 	roaring_bitmap_t *bitmap;
 
 	audience_header_check(flat);
+	audience_memory_check(audience_estimate_load(AUDIENCE_PAYLOAD_SIZE(flat)), "decoding an audience");
 	bitmap = roaring_bitmap_portable_deserialize_safe(flat->payload,
 													  AUDIENCE_PAYLOAD_SIZE(flat));
 	if (bitmap == NULL)

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include <ctype.h>
+#include <limits.h>
 
 #include "audience/audience.h"
 #include "common/person_id.h"
@@ -49,6 +50,17 @@ audience_define_gucs(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("quanyu.max_audience_memory",
+							"Most memory one audience operation may take for its sets.",
+							"Checked against an estimate before an operation, aggregate state "
+							"or input grows the CRoaring sets it works on.",
+							&audience_max_memory_kb,
+							AUDIENCE_MAX_MEMORY_DEFAULT_KB,
+							64,
+							MAX_KILOBYTES,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("quanyu");
 #else
@@ -136,6 +148,12 @@ parse_id_list(const char *str, AudienceExpanded *ea)
 				hi = person_id_from_int64(parse_id(str, &p));
 				if (hi < lo)
 					audience_syntax_error(str, psprintf("Range %u-%u ends before it starts.", lo, hi));
+				/* Runs for the keys it covers, bitsets at worst for its ends. */
+				audience_expanded_reserve(ea, ((hi >> 16) - (lo >> 16) + 1) *
+										  (double) (AUDIENCE_CONTAINER_OVERHEAD + 8 +
+													AUDIENCE_CONTAINER_SLOT_BYTES) +
+										  2.0 * AUDIENCE_BITSET_COST,
+										  "audience input");
 				roaring_bitmap_add_range_closed(audience_expanded_bitmap(ea), lo, hi);
 				p = skip_spaces(p);
 			}
@@ -168,8 +186,12 @@ parse_hex(const char *str, AudienceExpanded *ea)
 	if (hexlen % 2 != 0)
 		audience_syntax_error(str, "Hex input has an odd number of digits.");
 	for (i = 0; i < hexlen; i++)
+	{
 		if (!isxdigit((unsigned char) hex[i]))
 			audience_syntax_error(str, "Hex input has a character that is not a hex digit.");
+		if ((i & 0xFFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
 	bytes = palloc(hexlen / 2 + 1);
 	hex_decode(hex, hexlen, bytes);
 	audience_expanded_set_bitmap(ea, audience_portable_load(bytes, hexlen / 2,

@@ -31,6 +31,7 @@
 
 #include "audience/audience.h"
 #include "audience/audience_portable.h"
+#include "miscadmin.h"
 #include "port/pg_bitutils.h"
 
 #define CONTAINER_VALUES 65536
@@ -561,6 +562,8 @@ merge_sorted_refs(roaring_bitmap_t *bitmap, const ContainerRef *refs, int nrefs)
 		{
 			uint16		key = refs[g].key;
 
+			if ((g & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
 			end = group_end(refs, nrefs, g);
 			while (pos < ra->size && ra->keys[pos] < key)
 				pos++;

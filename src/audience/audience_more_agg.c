@@ -37,9 +37,18 @@ audience_xor_trans(PG_FUNCTION_ARGS)
 	}
 	else
 	{
+		roaring_bitmap_t *state;
+		const roaring_bitmap_t *in;
+
 		ea = audience_agg_state(fcinfo);
-		roaring_bitmap_xor_inplace(audience_expanded_bitmap(ea),
-								   audience_datum_bitmap(PG_GETARG_DATUM(1)));
+		state = audience_expanded_bitmap(ea);
+		in = audience_datum_bitmap(PG_GETARG_DATUM(1));
+		/* Each container touched grows by the input's at most, or to a bitset. */
+		audience_expanded_reserve(ea, Min(2.0 * audience_bitmap_memory(in),
+										  (double) audience_bitmap_containers(in) *
+										  AUDIENCE_BITSET_COST),
+								  "audience_xor_agg");
+		roaring_bitmap_xor_inplace(state, in);
 		audience_expanded_changed(ea);
 	}
 	PG_RETURN_DATUM(EOHPGetRWDatum(&ea->hdr));

@@ -10,14 +10,35 @@
 
 typedef roaring_bitmap_t *(*BitmapBinaryOp) (const roaring_bitmap_t *, const roaring_bitmap_t *);
 
+/*
+ * The memory the result of a binary operation may take.  Each container of
+ * the result is at most a bitset, and at most its inputs' containers of
+ * the same key together (a run cut by another run may keep runs of both);
+ * an intersection has a container only for keys both inputs have.
+ */
+double
+audience_estimate_binary(const roaring_bitmap_t *a, const roaring_bitmap_t *b, bool intersection)
+{
+	double		ma = audience_bitmap_memory(a);
+	double		mb = audience_bitmap_memory(b);
+	double		ka = audience_bitmap_containers(a);
+	double		kb = audience_bitmap_containers(b);
+
+	if (intersection)
+		return Min(ma + mb, Min(ka, kb) * AUDIENCE_BITSET_COST);
+	return Min(ma + 2.0 * mb, (ka + kb) * AUDIENCE_BITSET_COST);
+}
+
 /* Apply a CRoaring binary operation to two audience arguments. */
 static Datum
-audience_binary_op(FunctionCallInfo fcinfo, BitmapBinaryOp op)
+audience_binary_op(FunctionCallInfo fcinfo, BitmapBinaryOp op, bool intersection,
+				   const char *what)
 {
 	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
 	const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
 	AudienceExpanded *result = audience_expanded_new(CurrentMemoryContext);
 
+	audience_memory_check(audience_estimate_binary(a, b, intersection), what);
 	audience_expanded_set_bitmap(result, op(a, b));
 	PG_RETURN_AUDIENCE(result);
 }
@@ -27,7 +48,7 @@ PG_FUNCTION_INFO_V1(audience_and);
 Datum
 audience_and(PG_FUNCTION_ARGS)
 {
-	return audience_binary_op(fcinfo, roaring_bitmap_and);
+	return audience_binary_op(fcinfo, roaring_bitmap_and, true, "audience intersection");
 }
 
 PG_FUNCTION_INFO_V1(audience_or);
@@ -35,7 +56,7 @@ PG_FUNCTION_INFO_V1(audience_or);
 Datum
 audience_or(PG_FUNCTION_ARGS)
 {
-	return audience_binary_op(fcinfo, roaring_bitmap_or);
+	return audience_binary_op(fcinfo, roaring_bitmap_or, false, "audience union");
 }
 
 PG_FUNCTION_INFO_V1(audience_andnot);
@@ -43,7 +64,7 @@ PG_FUNCTION_INFO_V1(audience_andnot);
 Datum
 audience_andnot(PG_FUNCTION_ARGS)
 {
-	return audience_binary_op(fcinfo, roaring_bitmap_andnot);
+	return audience_binary_op(fcinfo, roaring_bitmap_andnot, false, "audience difference");
 }
 
 PG_FUNCTION_INFO_V1(audience_xor);
@@ -51,7 +72,7 @@ PG_FUNCTION_INFO_V1(audience_xor);
 Datum
 audience_xor(PG_FUNCTION_ARGS)
 {
-	return audience_binary_op(fcinfo, roaring_bitmap_xor);
+	return audience_binary_op(fcinfo, roaring_bitmap_xor, false, "audience symmetric difference");
 }
 
 /* A new expanded copy of argument 0, to change and return. */
@@ -69,6 +90,7 @@ audience_add(PG_FUNCTION_ARGS)
 	uint32		id = person_id_from_int64(PG_GETARG_INT64(1));
 	AudienceExpanded *ea = audience_copy_arg(fcinfo);
 
+	audience_expanded_reserve(ea, audience_estimate_ids(&id, 1), "adding an id to an audience");
 	roaring_bitmap_add(audience_expanded_bitmap(ea), id);
 	audience_expanded_changed(ea);
 	PG_RETURN_AUDIENCE(ea);
@@ -82,6 +104,8 @@ audience_remove(PG_FUNCTION_ARGS)
 	uint32		id = person_id_from_int64(PG_GETARG_INT64(1));
 	AudienceExpanded *ea = audience_copy_arg(fcinfo);
 
+	/* Removing an id from a run may split it, or make a bitset of it. */
+	audience_expanded_reserve(ea, AUDIENCE_BITSET_COST, "removing an id from an audience");
 	roaring_bitmap_remove(audience_expanded_bitmap(ea), id);
 	audience_expanded_changed(ea);
 	PG_RETURN_AUDIENCE(ea);

@@ -96,12 +96,15 @@ audience_sample(PG_FUNCTION_ARGS)
 		PG_RETURN_AUDIENCE(ea);
 	if (fraction == 1.0)
 	{
+		audience_memory_check(audience_bitmap_memory(a), "audience_sample");
 		audience_expanded_set_bitmap(ea, roaring_bitmap_copy(a));
 		PG_RETURN_AUDIENCE(ea);
 	}
 	/* fraction < 1, so fraction * 2^64 < 2^64 except by rounding: clamp. */
 	threshold = fraction * 18446744073709551616.0 >= 18446744073709551615.0 ?
 		PG_UINT64_MAX : (uint64) (fraction * 18446744073709551616.0);
+	/* A sample of a cheap run container is scattered ids: arrays or bitsets. */
+	audience_memory_check(audience_estimate_parts(a, fraction, 1), "audience_sample");
 
 	roaring_init_iterator(a, &it);
 	while (it.has_value)
@@ -150,6 +153,8 @@ audience_split(PG_FUNCTION_ARGS)
 	int32		nbuckets = PG_GETARG_INT32(1);
 	uint64		seed = audience_seed(PG_GETARG_INT32(2));
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const roaring_bitmap_t *a;
+	uint64		card;
 	AudienceExpanded **buckets;
 	int32		b;
 
@@ -165,11 +170,24 @@ audience_split(PG_FUNCTION_ARGS)
 				 errdetail("A split has at most %d buckets.", SPLIT_MAX_BUCKETS)));
 	InitMaterializedSRF(fcinfo, 0);
 
+	/* Read once: no use for the argument cache, and SRFs own fn_extra. */
+	a = audience_datum_bitmap(PG_GETARG_DATUM(0));
+
+	/*
+	 * Every bucket gets a share of every container: a split of a cheap run
+	 * container is scattered ids, arrays or bitsets in each bucket.  Each
+	 * bucket also queues its ids (and groups them) before adding them.
+	 */
+	card = roaring_bitmap_get_cardinality(a);
+	audience_memory_check(audience_estimate_parts(a, 1.0 / nbuckets, (uint32) nbuckets) +
+						  2.0 * sizeof(uint32) * nbuckets *
+						  Min((double) card / nbuckets + 1, (double) AUDIENCE_PENDING_MAX),
+						  "audience_split");
+
 	buckets = palloc(sizeof(AudienceExpanded *) * nbuckets);
 	for (b = 0; b < nbuckets; b++)
 		buckets[b] = audience_expanded_new(CurrentMemoryContext);
-	/* Read once: no use for the argument cache, and SRFs own fn_extra. */
-	audience_split_fill(audience_datum_bitmap(PG_GETARG_DATUM(0)), seed, buckets, (uint32) nbuckets);
+	audience_split_fill(a, seed, buckets, (uint32) nbuckets);
 
 	for (b = 0; b < nbuckets; b++)
 	{

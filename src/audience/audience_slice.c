@@ -50,6 +50,16 @@ audience_range_bitmap(int64 lo, int64 hi)
 	return roaring_bitmap_from_range((uint64) lo, (uint64) hi, 1);
 }
 
+/* The memory of the bitmap of [lo, hi): one run container per key. */
+static double
+audience_range_memory(int64 lo, int64 hi)
+{
+	if (lo >= hi)
+		return sizeof(roaring_bitmap_t);
+	return sizeof(roaring_bitmap_t) + (double) (((hi - 1) >> 16) - (lo >> 16) + 1) *
+		(AUDIENCE_CONTAINER_OVERHEAD + 8 + 2 * AUDIENCE_CONTAINER_SLOT_BYTES);
+}
+
 PG_FUNCTION_INFO_V1(audience_from_range);
 /* The audience of every id in [lo, hi). */
 Datum
@@ -60,6 +70,7 @@ audience_from_range(PG_FUNCTION_ARGS)
 	AudienceExpanded *ea;
 
 	audience_check_range(lo, hi);
+	audience_memory_check(audience_range_memory(lo, hi), "audience_from_range");
 	ea = audience_expanded_new(CurrentMemoryContext);
 	audience_expanded_set_bitmap(ea, audience_range_bitmap(lo, hi));
 	PG_RETURN_AUDIENCE(ea);
@@ -79,6 +90,9 @@ audience_range(PG_FUNCTION_ARGS)
 
 	audience_check_range(lo, hi);
 	a = PG_GETARG_AUDIENCE_BITMAP(0);
+	/* The result is within a, each container at most the range's or a's. */
+	audience_memory_check(2.0 * audience_range_memory(lo, hi) + audience_bitmap_memory(a),
+						  "audience_range");
 	ea = audience_expanded_new(CurrentMemoryContext);
 	/* No palloc or ereport between creating range and freeing it. */
 	range = audience_range_bitmap(lo, hi);
@@ -185,6 +199,7 @@ audience_ids(PG_FUNCTION_ARGS)
 	state = (AudienceIdsState *) funcctx->user_fctx;
 	if (state->next == state->nbuf && state->it.has_value)
 	{
+		CHECK_FOR_INTERRUPTS();
 		state->nbuf = roaring_read_uint32_iterator(&state->it, state->buf, SLICE_CHUNK);
 		state->next = 0;
 	}

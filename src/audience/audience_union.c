@@ -136,9 +136,24 @@ audience_expanded_union(AudienceExpanded *ea, Datum input)
 	struct varlena *dest;
 
 	audience_expanded_changed(ea);
+	if (audience_datum_is_expanded(input))
+	{
+		const roaring_bitmap_t *in = audience_datum_bitmap(input);
+
+		/* Each container grows by at most the input's, or to a bitset. */
+		audience_expanded_reserve(ea, Min((double) audience_bitmap_memory(in),
+										  (double) audience_bitmap_containers(in) *
+										  AUDIENCE_BITSET_COST),
+								  "audience union");
+		ea->lazy = true;
+		roaring_bitmap_lazy_or_inplace(ea->bitmap, in, true);
+		return;
+	}
+	size = toast_raw_datum_size(input);
+	/* Decoded, the input takes about its own size (audience_estimate_load). */
+	audience_expanded_reserve(ea, audience_estimate_load(size), "audience union");
 	ea->lazy = true;
-	if (audience_datum_is_expanded(input) ||
-		(size = toast_raw_datum_size(input)) < INPUT_QUEUE_MIN_BYTES)
+	if (size < INPUT_QUEUE_MIN_BYTES)
 	{
 		roaring_bitmap_lazy_or_inplace(ea->bitmap, audience_datum_bitmap(input), true);
 		return;
