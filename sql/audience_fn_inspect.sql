@@ -23,6 +23,8 @@ SELECT audience_min('{}') IS NULL AS min_null, audience_max('{}') IS NULL AS max
 SELECT audience_rank('{}', 5), audience_nth('{}', 1) IS NULL AS nth_null;
 SELECT audience_contains_any('{}', '{1}'), audience_contains_all('{}', '{1}'), audience_contains_all('{}', '{}'), audience_contains_any('{1}', '{}');
 SELECT * FROM audience_stats('{}');
+-- The full id range: 2^32 ids in runs (0.1.0 counted them in 32 bits and said 0).
+SELECT cardinality, run_containers, run_ids, memory_bytes FROM audience_stats(audience_from_range(0, 4294967296));
 -- boundary ids
 SELECT audience_min('{0,4294967295}'), audience_max('{0,4294967295}');
 SELECT audience_rank('{0,4294967295}', 0), audience_rank('{0,4294967295}', 4294967294), audience_rank('{0,4294967295}', 4294967295);

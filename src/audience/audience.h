@@ -132,6 +132,17 @@ extern uint32 audience_flat_containers(const AudienceFlat *flat);
  * audience_measure.c: container-level reads, and the memory bound
  * (quanyu.max_audience_memory).  Costs in bytes, see audience_measure.c.
  */
+/* Containers of each kind, their ids and serialised bytes (audience_stats). */
+#define AUDIENCE_KIND_ARRAY 0
+#define AUDIENCE_KIND_BITSET 1
+#define AUDIENCE_KIND_RUN 2
+typedef struct AudienceStats
+{
+	int32		containers[3];
+	int64		ids[3];
+	int64		bytes[3];
+} AudienceStats;
+
 #define AUDIENCE_CONTAINER_OVERHEAD 80
 #define AUDIENCE_CONTAINER_SLOT_BYTES 11
 #define AUDIENCE_BITSET_COST (8192 + AUDIENCE_CONTAINER_OVERHEAD)
@@ -145,6 +156,7 @@ extern bool audience_first_difference(const roaring_bitmap_t *a, const roaring_b
 									  uint32 *diff, bool *in_a);
 extern uint32 audience_bitmap_containers(const roaring_bitmap_t *bitmap);
 extern Size audience_bitmap_memory(const roaring_bitmap_t *bitmap);
+extern void audience_bitmap_statistics(const roaring_bitmap_t *bitmap, AudienceStats *st);
 extern double audience_estimate_parts(const roaring_bitmap_t *bitmap, double fraction,
 									  uint32 nparts);
 extern double audience_estimate_ids(const uint32 *ids, int n);

@@ -171,7 +171,7 @@ Datum
 audience_stats(PG_FUNCTION_ARGS)
 {
 	const roaring_bitmap_t *bitmap = PG_GETARG_AUDIENCE_BITMAP(0);
-	roaring_statistics_t st;
+	AudienceStats st;
 	TupleDesc	tupdesc;
 	Datum		values[10];
 	bool		nulls[10] = {0};
@@ -179,19 +179,19 @@ audience_stats(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "audience_stats must be declared to return a record");
 	tupdesc = BlessTupleDesc(tupdesc);
-	memset(&st, 0, sizeof(st));
-	roaring_bitmap_statistics(bitmap, &st);
+	audience_bitmap_statistics(bitmap, &st);
 
 	values[0] = Int64GetDatum((int64) roaring_bitmap_get_cardinality(bitmap));
-	values[1] = Int32GetDatum((int32) st.n_containers);
-	values[2] = Int32GetDatum((int32) st.n_array_containers);
-	values[3] = Int32GetDatum((int32) st.n_bitset_containers);
-	values[4] = Int32GetDatum((int32) st.n_run_containers);
-	values[5] = Int64GetDatum((int64) st.n_values_array_containers);
-	values[6] = Int64GetDatum((int64) st.n_values_bitset_containers);
-	values[7] = Int64GetDatum((int64) st.n_values_run_containers);
+	values[1] = Int32GetDatum(st.containers[AUDIENCE_KIND_ARRAY] + st.containers[AUDIENCE_KIND_BITSET] +
+							  st.containers[AUDIENCE_KIND_RUN]);
+	values[2] = Int32GetDatum(st.containers[AUDIENCE_KIND_ARRAY]);
+	values[3] = Int32GetDatum(st.containers[AUDIENCE_KIND_BITSET]);
+	values[4] = Int32GetDatum(st.containers[AUDIENCE_KIND_RUN]);
+	values[5] = Int64GetDatum(st.ids[AUDIENCE_KIND_ARRAY]);
+	values[6] = Int64GetDatum(st.ids[AUDIENCE_KIND_BITSET]);
+	values[7] = Int64GetDatum(st.ids[AUDIENCE_KIND_RUN]);
 	values[8] = Int64GetDatum(audience_stored_bytes(PG_GETARG_DATUM(0), bitmap));
-	values[9] = Int64GetDatum((int64) st.n_bytes_array_containers +
-							  st.n_bytes_bitset_containers + st.n_bytes_run_containers);
+	values[9] = Int64GetDatum(st.bytes[AUDIENCE_KIND_ARRAY] + st.bytes[AUDIENCE_KIND_BITSET] +
+							  st.bytes[AUDIENCE_KIND_RUN]);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -227,6 +227,47 @@ audience_bitmap_memory(const roaring_bitmap_t *bitmap)
 	return total;
 }
 
+/*
+ * Containers by kind, with the ids and serialised bytes of each kind.  Not
+ * roaring_bitmap_statistics: it also sums every id one at a time (8 s for
+ * the full id range, deaf to a cancel), and counts ids per kind in 32 bits
+ * (the full range has 2^32 ids in runs: it reported 0).
+ */
+void
+audience_bitmap_statistics(const roaring_bitmap_t *bitmap, AudienceStats *st)
+{
+	const roaring_array_t *ra = &bitmap->high_low_container;
+	int32		i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < ra->size; i++)
+	{
+		uint8		typecode = ra->typecodes[i];
+		const void *c = container_unwrap_shared(ra->containers[i], &typecode);
+		int			kind;
+
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		switch (typecode)
+		{
+			case ARRAY_CONTAINER_TYPE_CODE:
+				kind = AUDIENCE_KIND_ARRAY;
+				break;
+			case BITSET_CONTAINER_TYPE_CODE:
+				kind = AUDIENCE_KIND_BITSET;
+				break;
+			case RUN_CONTAINER_TYPE_CODE:
+				kind = AUDIENCE_KIND_RUN;
+				break;
+			default:
+				elog(ERROR, "unexpected roaring container type %d", typecode);
+		}
+		st->containers[kind]++;
+		st->ids[kind] += container_get_cardinality(c, typecode);
+		st->bytes[kind] += container_size_in_bytes(c, typecode);
+	}
+}
+
 /* The memory of a container holding about n ids built id by id. */
 static double
 container_estimate(double n)
