@@ -73,8 +73,8 @@ clv_wire_check(bytea *in, uint32 magic, Size minlen, const char *fname)
 		h.version != CLV_WIRE_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid state for %s: tag %08x version %u", fname, h.magic, h.version),
-				 errdetail("The bytes were not serialised by this aggregate.")));
+				 errmsg("invalid state for %s", fname),
+				 errdetail("The bytes do not start with the tag and version this aggregate writes; they were not serialised by it.")));
 	return VARDATA_ANY(in) + sizeof(ClvWireHeader);
 }
 
