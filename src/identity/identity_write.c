@@ -87,63 +87,85 @@ identity_value_datum(IdentityLink *link, uint32 node)
 													link->g->len[node]));
 }
 
-/* Widen the seen times of the identifiers that were already known, in chunks. */
-static void
-identity_write_seen(IdentityLink *link)
+/*
+ * Run sql once per chunk of identifiers, with their columns as arrays:
+ * $1 type, $2 value, [$3 person id,] then first_seen and last_seen.  The
+ * known identifiers when known is true, else the new ones, which also pass
+ * their person id.  Returns how many identifiers were passed.
+ */
+static uint64
+identity_write_chunks(IdentityLink *link, const char *sql, bool known, const char *progress)
 {
 	IdentityGraph *g = link->g;
-	Oid			argtypes[4] = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	Oid			argtypes[5] = {TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	int			ncols = known ? 4 : 5;
+	int			ts_col = known ? 2 : 3;
 	SPIPlanPtr	plan;
 	MemoryContext chunk_cxt;
 	uint64		done = 0;
 
-	if (!link->any_existing)
-		return;
-	plan = identity_prepare("UPDATE quanyu.identity_identifier i "
-							"SET first_seen = LEAST(i.first_seen, u.f), last_seen = GREATEST(i.last_seen, u.l) "
-							"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-							"pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(t, v, f, l) "
-							"WHERE i.id_type OPERATOR(pg_catalog.=) u.t COLLATE pg_catalog.\"C\" "
-							"AND i.id_value OPERATOR(pg_catalog.=) u.v COLLATE pg_catalog.\"C\" "
-							"AND (u.f OPERATOR(pg_catalog.<) i.first_seen OR u.l OPERATOR(pg_catalog.>) i.last_seen)",
-							4, argtypes);
+	if (known)
+		argtypes[2] = TIMESTAMPTZARRAYOID;
+	plan = identity_prepare(sql, ncols, argtypes);
 	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "identity write", ALLOCSET_DEFAULT_SIZES);
 	for (uint32 start = 0; start < g->nnodes;)
 	{
 		MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
-		Datum	   *cols[4];
-		Datum		args[4];
+		Datum	   *cols[5];
+		Datum		args[5];
 		int			n = 0;
 
-		for (int c = 0; c < 4; c++)
+		for (int c = 0; c < ncols; c++)
 			cols[c] = palloc(sizeof(Datum) * IDENTITY_WRITE_CHUNK);
 		for (; start < g->nnodes && n < IDENTITY_WRITE_CHUNK; start++)
 		{
-			if (!(g->flags[start] & IDENTITY_NODE_EXISTING))
+			if (known ? !(g->flags[start] & IDENTITY_NODE_EXISTING)
+				: (g->flags[start] & (IDENTITY_NODE_BLOCKED | IDENTITY_NODE_EXISTING)) != 0)
 				continue;
 			cols[0][n] = identity_type_datum(link, start);
 			cols[1][n] = identity_value_datum(link, start);
-			cols[2][n] = TimestampTzGetDatum(g->first_seen[start]);
-			cols[3][n] = TimestampTzGetDatum(g->last_seen[start]);
+			if (!known)
+				cols[2][n] = Int64GetDatum(g->person[identity_graph_find(g, start)]);
+			cols[ts_col][n] = TimestampTzGetDatum(g->first_seen[start]);
+			cols[ts_col + 1][n] = TimestampTzGetDatum(g->last_seen[start]);
 			n++;
 		}
 		if (n > 0)
 		{
 			args[0] = identity_text_array(cols[0], n);
 			args[1] = identity_text_array(cols[1], n);
-			args[2] = identity_ts_array(cols[2], n);
-			args[3] = identity_ts_array(cols[3], n);
+			if (!known)
+				args[2] = identity_int8_array(cols[2], n);
+			args[ts_col] = identity_ts_array(cols[ts_col], n);
+			args[ts_col + 1] = identity_ts_array(cols[ts_col + 1], n);
 			identity_exec(plan, args);
 			done += n;
 		}
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(chunk_cxt);
 		CHECK_FOR_INTERRUPTS();
-		identity_progress(link, false, "updated the seen times of %llu known identifiers",
-						  (unsigned long long) done);
+		identity_progress(link, false, progress, (unsigned long long) done);
 	}
 	MemoryContextDelete(chunk_cxt);
 	SPI_freeplan(plan);
+	return done;
+}
+
+/* Widen the seen times of the identifiers that were already known. */
+static void
+identity_write_seen(IdentityLink *link)
+{
+	if (!link->any_existing)
+		return;
+	(void) identity_write_chunks(link,
+								 "UPDATE quanyu.identity_identifier i "
+								 "SET first_seen = LEAST(i.first_seen, u.f), last_seen = GREATEST(i.last_seen, u.l) "
+								 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+								 "pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(t, v, f, l) "
+								 "WHERE i.id_type OPERATOR(pg_catalog.=) u.t COLLATE pg_catalog.\"C\" "
+								 "AND i.id_value OPERATOR(pg_catalog.=) u.v COLLATE pg_catalog.\"C\" "
+								 "AND (u.f OPERATOR(pg_catalog.<) i.first_seen OR u.l OPERATOR(pg_catalog.>) i.last_seen)",
+								 true, "updated the seen times of %llu known identifiers");
 }
 
 /*
@@ -386,54 +408,13 @@ identity_utility(const char *sql)
 static void
 identity_spi_insert_new(IdentityLink *link)
 {
-	IdentityGraph *g = link->g;
-	Oid			argtypes[5] = {TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
-	SPIPlanPtr	plan;
-	MemoryContext chunk_cxt;
-
-	plan = identity_prepare("INSERT INTO quanyu.identity_identifier "
-							"(id_type, id_value, person_id, first_seen, last_seen) "
-							"SELECT u.* FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-							"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u",
-							5, argtypes);
-	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "identity write", ALLOCSET_DEFAULT_SIZES);
-	for (uint32 start = 0; start < g->nnodes;)
-	{
-		MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
-		Datum	   *cols[5];
-		Datum		args[5];
-		int			n = 0;
-
-		for (int c = 0; c < 5; c++)
-			cols[c] = palloc(sizeof(Datum) * IDENTITY_WRITE_CHUNK);
-		for (; start < g->nnodes && n < IDENTITY_WRITE_CHUNK; start++)
-		{
-			if (g->flags[start] & (IDENTITY_NODE_BLOCKED | IDENTITY_NODE_EXISTING))
-				continue;
-			cols[0][n] = identity_type_datum(link, start);
-			cols[1][n] = identity_value_datum(link, start);
-			cols[2][n] = Int64GetDatum(g->person[identity_graph_find(g, start)]);
-			cols[3][n] = TimestampTzGetDatum(g->first_seen[start]);
-			cols[4][n] = TimestampTzGetDatum(g->last_seen[start]);
-			n++;
-		}
-		if (n > 0)
-		{
-			args[0] = identity_text_array(cols[0], n);
-			args[1] = identity_text_array(cols[1], n);
-			args[2] = identity_int8_array(cols[2], n);
-			args[3] = identity_ts_array(cols[3], n);
-			args[4] = identity_ts_array(cols[4], n);
-			identity_exec(plan, args);
-			link->identifiers_new += n;
-		}
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(chunk_cxt);
-		CHECK_FOR_INTERRUPTS();
-		identity_progress(link, false, "wrote %lld new identifiers", (long long) link->identifiers_new);
-	}
-	MemoryContextDelete(chunk_cxt);
-	SPI_freeplan(plan);
+	link->identifiers_new +=
+		identity_write_chunks(link,
+							  "INSERT INTO quanyu.identity_identifier "
+							  "(id_type, id_value, person_id, first_seen, last_seen) "
+							  "SELECT u.* FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+							  "pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u",
+							  false, "wrote %llu new identifiers");
 }
 
 /*
