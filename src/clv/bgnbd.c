@@ -247,12 +247,13 @@ bgnbd_log_integrand(double y, double A, double a, double B, double lbab, double 
 /*
  * E_alive by the trapezoidal rule in y = c + w sinh(v), which decays double
  * exponentially in v for any a, b > 0.  The integrand has two features in
- * y: the Beta density's mode log(a/(b+x)) and the step of 1 - (1+ps)^-A
- * near -log(A s); c and w put both inside |sinh v| <= 1, and the step in v
- * starts with nodes at most 0.2 apart there (and finer for a narrow mode).  The
- * step is halved, reusing the nodes, until two levels agree to 1e-12.  The
- * number of nodes has a fixed bound, so the cost has one too; NaN when the
- * levels do not agree within it.
+ * y: the Beta density's mode log(a/(b+x)), of width about
+ * sqrt(1/a + 1/(b+x)), and the step of 1 - (1+ps)^-A near -log(A s).  c and
+ * w put both, with ten widths either side of the mode, inside |sinh v| <= 1,
+ * and the first step in v puts nodes at most 0.2 apart there (a quarter of
+ * the width for a narrow mode).  The step is halved, reusing the nodes,
+ * until two levels agree to 1e-12.  The number of nodes has a fixed bound,
+ * so the cost has one too; NaN when the levels do not agree within it.
  */
 static double
 bgnbd_quadrature(double r, double a, double b, double x, double ls)
@@ -263,8 +264,8 @@ bgnbd_quadrature(double r, double a, double b, double x, double ls)
 	double		ym = log(a) - log(B);
 	double		y1 = -(log(A) + ls);
 	double		width = sqrt(1.0 / a + 1.0 / B);
-	double		lo = fmin(ym - 2 * width, y1 - 2);
-	double		hi = fmax(ym + 2 * width, y1 + 2);
+	double		lo = fmin(ym - 10 * width, y1 - 2);
+	double		hi = fmax(ym + 10 * width, y1 + 2);
 	double		c = (lo + hi) / 2;
 	double		w = (hi - lo) / 2;
 	double		spacing = fmin(0.2, width / 4);
