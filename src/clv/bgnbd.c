@@ -157,6 +157,11 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(clv_fit_datum(fcinfo, 4, &fit, d->n));
 }
 
+/*
+ * E_alive below is the expected number of purchases in (T, T+t] of a
+ * customer still alive at T: eq. (10) of the paper without P(alive).
+ */
+
 /* Series terms before bgnbd_series gives up and the quadrature takes over. */
 #define BGNBD_SERIES_MAX_TERMS 2000
 /* Largest number of quadrature nodes (the cost bound of one prediction). */
