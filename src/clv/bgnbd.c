@@ -158,30 +158,221 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 }
 
 /*
- * Expected purchases in (0, t] of a just-acquired customer, eq. (7):
- * (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))].
+ * E_alive below is the expected number of purchases in (T, T+t] of a
+ * customer still alive at T: eq. (10) of the paper without P(alive).
+ */
+
+/* Series terms before bgnbd_series gives up and the quadrature takes over. */
+#define BGNBD_SERIES_MAX_TERMS 2000
+/* Largest number of quadrature nodes (the cost bound of one prediction). */
+#define BGNBD_QUAD_MAX_NODES 400000
+
+/*
+ * E_alive by the Euler-transformed series; false when it would be slow
+ * (z near 1 with small a + b + x) or lose digits to cancellation.
+ *
+ * Euler's transformation 2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z)
+ * with A = r+x, B = b+x, C = a+b+x-1 turns the bracket of eq. (10) into
+ * 1 - q^(a-1) 2F1(c1, a-1; C; z), q = 1-z, c1 = a+b-1-r, whose numerator
+ * parameters no longer grow with x: the direct series needs about
+ * (r+x) z / (1-z) terms, this one a handful when C is large.  Writing
+ * (a-1)_k = (a-1) (a)_(k-1) removes the removable singularity at a = 1:
+ *   E_alive = C [(1 - q^(a-1)) / (a-1) - q^(a-1) S],
+ *   S = sum_{k>=1} (c1)_k (a)_(k-1) z^k / ((C)_k k!).
+ */
+static bool
+bgnbd_series(double r, double a, double b, double x, double z, double lq, double *out)
+{
+	double		C = a + b + x - 1;
+	double		c1 = a + b - 1 - r;
+	double		e = a - 1;
+	double		first = fabs(e) < 1e-12 ? -lq : -expm1(e * lq) / e;
+	double		qe = exp(e * lq);
+	double		term,
+				sum,
+				big;
+	int			k;
+
+	if (!(C > 0))
+		return false;
+	term = c1 * z / C;
+	sum = term;
+	big = fabs(term);
+	for (k = 1; k < BGNBD_SERIES_MAX_TERMS; k++)
+	{
+		double		ratio = (c1 + k) * (a + k - 1) / ((C + k) * (k + 1.0)) * z;
+		double		bound;
+
+		term *= ratio;
+		sum += term;
+		if (fabs(term) > big)
+			big = fabs(term);
+		/* The ratio tends to z; bound the tail by a geometric series. */
+		bound = fabs(ratio) > z ? fabs(ratio) : z;
+		if (k > -c1 && bound < 1.0 &&
+			fabs(term) * bound / (1.0 - bound) <= 1e-17 * (fabs(sum) + first / qe))
+		{
+			double		v = C * (first - qe * sum);
+
+			/* Terms far larger than the result leave too few correct digits. */
+			if (!(v > 0) || qe * big * C > 1e6 * v)
+				return false;
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * log of the integrand of E_alive at y = log(p / (1-p)), the Euler integral
+ *   E_alive = E[(1 - (1 + p s)^-(r+x)) / p],  p ~ Beta(a, b+x),
+ * (the mean of (1 - e^(-lambda p t)) / p over the posterior gamma of lambda
+ * with shape r+x and rate alpha+T, s = t/(alpha+T)), times dp/dy.
  */
 static double
-bgnbd_new_purchases(const double *p, double t)
+bgnbd_log_integrand(double y, double A, double a, double B, double lbab, double ls)
+{
+	double		lp = y < 0 ? y - log1p(exp(y)) : -log1p(exp(-y));
+	double		l1p = y < 0 ? -log1p(exp(y)) : -y - log1p(exp(-y));
+	double		lps = lp + ls;
+	double		lg;
+
+	if (lps < -600)
+		lg = log(A) + ls;		/* 1 - (1+ps)^-A = A p s to double precision */
+	else
+	{
+		double		ps = exp(lps);
+
+		lg = log(-expm1(-A * log1p(ps))) - lp;
+	}
+	return a * lp + B * l1p - lbab + lg;
+}
+
+/*
+ * E_alive by the trapezoidal rule in y = c + w sinh(v), which decays double
+ * exponentially in v for any a, b > 0.  The integrand has two features in
+ * y: the Beta density's mode log(a/(b+x)), of width about
+ * sqrt(1/a + 1/(b+x)), and the step of 1 - (1+ps)^-A near -log(A s).  c and
+ * w put both, with ten widths either side of the mode, inside |sinh v| <= 1,
+ * and the first step in v puts nodes at most 0.2 apart there (a quarter of
+ * the width for a narrow mode).  The step is halved, reusing the nodes,
+ * until two levels agree to 1e-12.  The number of nodes has a fixed bound,
+ * so the cost has one too; NaN when the levels do not agree within it.
+ */
+static double
+bgnbd_quadrature(double r, double a, double b, double x, double ls)
+{
+	double		A = r + x;
+	double		B = b + x;
+	double		lbab = clv_lbeta(a, B);
+	double		ym = log(a) - log(B);
+	double		y1 = -(log(A) + ls);
+	double		width = sqrt(1.0 / a + 1.0 / B);
+	double		lo = fmin(ym - 10 * width, y1 - 2);
+	double		hi = fmax(ym + 10 * width, y1 + 2);
+	double		c = (lo + hi) / 2;
+	double		w = (hi - lo) / 2;
+	double		spacing = fmin(0.2, width / 4);
+	double		rate = fmin(a, B);
+	double		vmax;
+	double		h;
+	double		sum = 0.0,
+				prev = NAN;
+	double		shift;
+	int64		nodes;
+	int			level;
+
+	/* The tails decay like exp(-rate |y|): go 40/rate beyond the features. */
+	vmax = asinh((w + 45.0 / rate) / w);
+	h = spacing / (w * M_SQRT2);
+	/* Integrate exp(log integrand - shift) to stay in double range. */
+	shift = fmax(bgnbd_log_integrand(ym, A, a, B, lbab, ls),
+				 bgnbd_log_integrand(fmin(fmax(y1, lo), hi), A, a, B, lbab, ls));
+	if (!isfinite(shift))
+		return NAN;
+	nodes = 0;
+	for (level = 0; level < 8; level++)
+	{
+		int64		n = (int64) ceil(vmax / h);
+		int64		i;
+		double		add = 0.0;
+
+		/* level 0 visits every node; later levels only the new midpoints */
+		for (i = -n; i <= n; i++)
+		{
+			double		v,
+						y,
+						f;
+
+			if (level > 0 && (i & 1) == 0)
+				continue;
+			v = i * h;
+			y = c + w * sinh(v);
+			f = exp(bgnbd_log_integrand(y, A, a, B, lbab, ls) - shift);
+			if (isfinite(f))
+				add += f * w * cosh(v);
+			if ((++nodes & 0x3FFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		sum = level == 0 ? add * h : sum / 2 + add * h;
+		if (level > 0 && fabs(sum - prev) <= 1e-12 * fabs(sum))
+			return sum * exp(shift);
+		prev = sum;
+		if (nodes + 2 * n > BGNBD_QUAD_MAX_NODES)
+			break;
+		h /= 2;
+	}
+	return NAN;
+}
+
+/*
+ * Expected purchases in (T, T+t] of a customer alive at T with history
+ * (x, T), i.e. the bracket of eq. (10) of the paper times (a+b+x-1)/(a-1),
+ * with bounded cost: the series when it converges fast, else the
+ * quadrature.  NaN when neither gives an accurate value.
+ */
+static double
+bgnbd_alive_purchases(const double *p, double t, double x, double T)
 {
 	double		r = p[0],
 				alpha = p[1],
 				a = p[2],
 				b = p[3];
-	double		lh;
+	double		v;
 
 	if (t == 0)
 		return 0.0;
-	/* a = 1 is a removable singularity; step off it rather than divide by 0. */
-	if (fabs(a - 1.0) < 1e-9)
-		a = 1.0 + 1e-9;
-	lh = clv_log_hyp2f1(r, b, a + b - 1, t / (alpha + t));
-	if (isnan(lh))
+	if (bgnbd_series(r, a, b, x, t / (alpha + T + t),
+					 -log1p(t / (alpha + T)), &v))
+		return v;
+	return bgnbd_quadrature(r, a, b, x, log(t) - log(alpha + T));
+}
+
+/* The expectation, or an error when it cannot be computed to double precision. */
+static double
+bgnbd_alive_purchases_checked(const double *p, double t, double x, double T)
+{
+	double		v = bgnbd_alive_purchases(p, t, x, T);
+
+	if (!(v >= 0) || !isfinite(v))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("expected purchases are undefined for a + b = %g", a + b),
-				 errdetail("The BG/NBD expectation needs a + b > 1.")));
-	return (a + b - 1) / (a - 1) * -expm1(r * log(alpha / (alpha + t)) + lh);
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("expected purchases could not be computed for frequency %g, T %g and t %g", x, T, t),
+				 errdetail("Neither the hypergeometric series nor the quadrature reached a finite, accurate value for r %g, alpha %g, a %g and b %g.",
+						   p[0], p[1], p[2], p[3])));
+	return v;
+}
+
+/*
+ * Expected purchases in (0, t] of a just-acquired customer, eq. (7):
+ * (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))],
+ * which is eq. (10) at x = t_x = T = 0.
+ */
+static double
+bgnbd_new_purchases(const double *p, double t)
+{
+	return bgnbd_alive_purchases_checked(p, t, 0, 0);
 }
 
 /*
@@ -210,25 +401,9 @@ bgnbd_alive(const double *p, double x, double tx, double T)
 static double
 bgnbd_conditional_purchases(const double *p, double t, double x, double tx, double T)
 {
-	double		r = p[0],
-				alpha = p[1],
-				a = p[2],
-				b = p[3];
-	double		lh;
-
 	if (t == 0)
 		return 0.0;
-	if (fabs(a - 1.0) < 1e-9)
-		a = 1.0 + 1e-9;
-	lh = clv_log_hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
-	if (isnan(lh))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("expected purchases are undefined for a + b + x = %g", a + b + x),
-				 errdetail("The BG/NBD expectation needs a + b + x > 1.")));
-	return (a + b + x - 1) / (a - 1) *
-		-expm1((r + x) * log((alpha + T) / (alpha + T + t)) + lh) *
-		bgnbd_alive(p, x, tx, T);
+	return bgnbd_alive_purchases_checked(p, t, x, T) * bgnbd_alive(p, x, tx, T);
 }
 
 /* Exported for clv(): expected purchases in (T, T+t] given the history. */

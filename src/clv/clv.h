@@ -90,7 +90,6 @@ typedef struct ClvFit
 
 /* clv_math.c */
 extern double clv_digamma(double x);
-extern double clv_log_hyp2f1(double a, double b, double c, double z);
 extern double clv_log_hyp2f1_1bc(double b, double c, double z);
 extern double clv_logaddexp(double a, double b);
 extern double clv_lbeta(double a, double b);

@@ -1,7 +1,9 @@
 /*
  * clv_math.c
- *	  Special functions for the customer-base likelihoods: digamma, the Gauss
- *	  hypergeometric function in log space, and log-space sums.
+ *	  Special functions for the customer-base likelihoods: digamma, log beta,
+ *	  log-space sums and the Gauss hypergeometric function 2F1(1, b; c; z)
+ *	  in log space (the BG/NBD predictions have their own evaluation in
+ *	  bgnbd.c).
  */
 #include "postgres.h"
 
@@ -10,11 +12,6 @@
 #include "miscadmin.h"
 
 #include "clv.h"
-
-/* Series terms before clv_log_hyp2f1 gives up (z very close to 1). */
-#define HYP2F1_MAX_TERMS 4000000
-/* Rescale the running sum past this to stay inside double range. */
-#define HYP2F1_RESCALE 1e250
 
 /* Digamma function psi(x) for x > 0. */
 double
@@ -54,51 +51,6 @@ clv_logaddexp(double a, double b)
 	if (m == -INFINITY)
 		return -INFINITY;
 	return m + log1p(exp(-fabs(a - b)));
-}
-
-/*
- * log 2F1(a, b; c; z) for 0 <= z < 1 by its power series; NaN when the sum is
- * not positive or the series does not converge.
- *
- * Every use in the models has a, b, c > 0 and 0 <= z < 1, where the terms are
- * positive, so the series has no cancellation; it is summed with rescaling
- * because for heavy buyers (large a, b) and z near 1 the value can exceed
- * the double range long before the terms start to shrink.
- */
-double
-clv_log_hyp2f1(double a, double b, double c, double z)
-{
-	double		sum = 1.0;
-	double		term = 1.0;
-	double		logscale = 0.0;
-	int64		k;
-
-	if (z == 0.0)
-		return 0.0;
-	if (!(z > 0.0 && z < 1.0) || !(c > 0.0))
-		return NAN;
-
-	for (k = 0; k < HYP2F1_MAX_TERMS; k++)
-	{
-		double		ratio = (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
-		double		bound;
-
-		term *= ratio;
-		sum += term;
-		if (sum > HYP2F1_RESCALE)
-		{
-			sum /= HYP2F1_RESCALE;
-			term /= HYP2F1_RESCALE;
-			logscale += log(HYP2F1_RESCALE);
-		}
-		/* The ratio tends to z; bound the tail by a geometric series. */
-		bound = ratio > z ? ratio : z;
-		if (bound < 1.0 && fabs(term) * bound / (1.0 - bound) <= 1e-17 * fabs(sum))
-			return sum > 0.0 ? log(sum) + logscale : NAN;
-		if ((k & 0xFFFF) == 0xFFFF)
-			CHECK_FOR_INTERRUPTS();
-	}
-	return NAN;
 }
 
 /* Continued-fraction steps before clv_log_hyp2f1_1bc gives up (z within ~1e-10 of 1). */
