@@ -59,6 +59,23 @@ clv_logaddexp(double a, double b)
 #define CF_TINY 1e-300
 
 /*
+ * One step of the modified Lentz method: fold the partial numerator coef
+ * into d and cc (guarded against zero) and return the factor h moves by.
+ */
+static inline double
+cf_lentz_step(double coef, double *d, double *cc)
+{
+	*d = 1.0 + coef * *d;
+	if (fabs(*d) < CF_TINY)
+		*d = CF_TINY;
+	*cc = 1.0 + coef / *cc;
+	if (fabs(*cc) < CF_TINY)
+		*cc = CF_TINY;
+	*d = 1.0 / *d;
+	return *d * *cc;
+}
+
+/*
  * log 2F1(1, b; c; z) for 0 < b < c, c > 1 and 0 <= z < 1; NaN when the
  * continued fraction does not settle within HYP2F1_CF_MAX_ITER steps.
  *
@@ -95,29 +112,11 @@ clv_log_hyp2f1_1bc(double b, double c, double z)
 	for (m = 1; m < HYP2F1_CF_MAX_ITER; m++)
 	{
 		double		m2 = 2.0 * m;
-		double		coef;
 		double		delta;
 
-		/* even step */
-		coef = m * (bb - m) * z / ((a - 1.0 + m2) * (a + m2));
-		d = 1.0 + coef * d;
-		if (fabs(d) < CF_TINY)
-			d = CF_TINY;
-		cc = 1.0 + coef / cc;
-		if (fabs(cc) < CF_TINY)
-			cc = CF_TINY;
-		d = 1.0 / d;
-		h *= d * cc;
-		/* odd step */
-		coef = -(a + m) * (qab + m) * z / ((a + m2) * (a + 1.0 + m2));
-		d = 1.0 + coef * d;
-		if (fabs(d) < CF_TINY)
-			d = CF_TINY;
-		cc = 1.0 + coef / cc;
-		if (fabs(cc) < CF_TINY)
-			cc = CF_TINY;
-		d = 1.0 / d;
-		delta = d * cc;
+		/* even step, then odd step */
+		h *= cf_lentz_step(m * (bb - m) * z / ((a - 1.0 + m2) * (a + m2)), &d, &cc);
+		delta = cf_lentz_step(-(a + m) * (qab + m) * z / ((a + m2) * (a + 1.0 + m2)), &d, &cc);
 		h *= delta;
 		if (fabs(delta - 1.0) < 1e-16)
 			return (h > 0.0 && isfinite(h)) ? log(h) : NAN;
