@@ -1,4 +1,4 @@
--- Casts between audience and int4[], int8[] and bytea.
+-- Casts between audience and int2[], int4[], int8[] and bytea.
 SELECT ARRAY[3,1,2,3]::audience;
 SELECT ARRAY[]::int[]::audience;
 SELECT ARRAY[0, 4294967295]::bigint[]::audience;
@@ -12,6 +12,23 @@ SELECT ARRAY[1, NULL]::audience;
 SELECT ARRAY[-1]::audience;
 SELECT ARRAY[4294967296]::bigint[]::audience;
 SELECT '{2147483648}'::audience::int[];
+-- int2[]: psycopg 3 sends a Python list of small ints as smallint[]
+SELECT '{3,1,2}'::int2[]::audience;
+SELECT audience('{3,1,2}'::int2[]);
+SELECT audience(ARRAY[0, 32767]::smallint[]), audience(ARRAY[]::smallint[]);
+SELECT audience(ARRAY[[1,2],[3,4]]::smallint[]);
+SELECT audience(ARRAY[-1]::smallint[]);
+SELECT audience(ARRAY[1, NULL]::smallint[]);
+SELECT ARRAY[-32768]::smallint[]::audience;
+SELECT (SELECT array_agg((g % 30000)::int2) FROM generate_series(1, 100000) g)::audience = audience_from_range(0, 30000);
+-- the smallint[] overload leaves the other calls unambiguous: an int array
+-- picks audience(integer[]), an untyped literal or NULL is the type's input
+SELECT audience(ARRAY[1,2]), audience(ARRAY[1,2]::bigint[]), audience(ARRAY[4294967295]);
+SELECT audience('{1,2}'), audience('{1-3}'), audience(NULL) IS NULL AS null_is_null;
+SELECT audience($$\x3b3000000100000200010001000200$$::bytea);
+SELECT p.oid::regprocedure FROM pg_proc p
+WHERE p.oid = to_regprocedure('quanyu.audience(smallint[])')
+	AND (SELECT castfunc FROM pg_cast WHERE castsource = 'smallint[]'::regtype AND casttarget = 'quanyu.audience'::regtype) = p.oid;
 -- bytea: the plain CRoaring portable format, as pg_roaringbitmap and Java/Go RoaringBitmap write it
 SELECT '{1,2,3}'::audience::bytea;
 SELECT '{}'::audience::bytea;

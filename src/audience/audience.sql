@@ -207,6 +207,8 @@ COMMENT ON AGGREGATE audience_intersect_agg(audience) IS 'intersection of all no
 
 -- Casts -------------------------------------------------------------------------
 
+CREATE FUNCTION audience(smallint[]) RETURNS audience
+	AS 'MODULE_PATHNAME', 'audience_from_int2_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION audience(integer[]) RETURNS audience
 	AS 'MODULE_PATHNAME', 'audience_from_int4_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION audience(bigint[]) RETURNS audience
@@ -220,6 +222,7 @@ CREATE FUNCTION audience_to_int8_array(audience) RETURNS bigint[]
 CREATE FUNCTION audience_to_bytea(audience) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'audience_to_bytea' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+COMMENT ON FUNCTION audience(smallint[]) IS 'the audience of the ids in an int2 array, as psycopg 3 sends a list of small ints (nulls and negative ids are errors)';
 COMMENT ON FUNCTION audience(integer[]) IS 'the audience of the ids in an int4 array (nulls and negative ids are errors)';
 COMMENT ON FUNCTION audience(bigint[]) IS 'the audience of the ids in an int8 array (nulls and out-of-range ids are errors)';
 COMMENT ON FUNCTION audience(bytea) IS 'the audience in CRoaring portable bytes (from pg_roaringbitmap, Java/Go RoaringBitmap, Doris), validated';
@@ -227,6 +230,7 @@ COMMENT ON FUNCTION audience_to_int4_array(audience) IS 'the sorted ids as int4[
 COMMENT ON FUNCTION audience_to_int8_array(audience) IS 'the sorted ids as bigint[]';
 COMMENT ON FUNCTION audience_to_bytea(audience) IS 'the audience as CRoaring portable bytes, readable by other roaring implementations';
 
+CREATE CAST (smallint[] AS audience) WITH FUNCTION audience(smallint[]);
 CREATE CAST (integer[] AS audience) WITH FUNCTION audience(integer[]);
 CREATE CAST (bigint[] AS audience) WITH FUNCTION audience(bigint[]);
 CREATE CAST (bytea AS audience) WITH FUNCTION audience(bytea);
@@ -248,6 +252,7 @@ COMMENT ON OPERATOR CLASS audience_ops USING btree IS 'btree ordering of audienc
 COMMENT ON OPERATOR CLASS audience_hash_ops USING hash IS 'hashing of audiences, for hash joins, hash aggregation and DISTINCT';
 COMMENT ON OPERATOR FAMILY audience_ops USING btree IS 'btree ordering of audiences';
 COMMENT ON OPERATOR FAMILY audience_hash_ops USING hash IS 'hashing of audiences';
+COMMENT ON CAST (smallint[] AS audience) IS 'the audience of the ids in an int2 array';
 COMMENT ON CAST (integer[] AS audience) IS 'the audience of the ids in an int4 array';
 COMMENT ON CAST (bigint[] AS audience) IS 'the audience of the ids in an int8 array';
 COMMENT ON CAST (bytea AS audience) IS 'an audience from CRoaring portable bytes, validated';

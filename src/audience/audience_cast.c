@@ -1,6 +1,6 @@
 /*
  * audience_cast.c
- *	  Casts between audience and int4[], int8[] and bytea.
+ *	  Casts between audience and int2[], int4[], int8[] and bytea.
  *
  * The bytea form is the plain CRoaring portable serialization (no quanyu
  * header), so bytes from pg_roaringbitmap, Java/Go RoaringBitmap or Doris
@@ -28,9 +28,14 @@ check_no_nulls(ArrayType *array)
 				 errhint("Remove the nulls first, e.g. with array_remove(a, NULL).")));
 }
 
-/* Add n ids of an int4 or int8 array, checking each, in batches. */
+/*
+ * Add the ids of an int2, int4 or int8 array, checking each, in batches.
+ * elemtype is what the SQL signature promises (an array of a domain over
+ * it is relabelled, not converted); anything else is an error rather than
+ * a misread of its elements.
+ */
 static void
-add_array_ids(AudienceExpanded *ea, ArrayType *array, bool is_int8)
+add_array_ids(AudienceExpanded *ea, ArrayType *array, Oid elemtype)
 {
 	int			n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
 	const char *data = ARR_DATA_PTR(array);
@@ -38,14 +43,18 @@ add_array_ids(AudienceExpanded *ea, ArrayType *array, bool is_int8)
 	int			i;
 	int			fill = 0;
 
+	if (ARR_ELEMTYPE(array) != elemtype && getBaseType(ARR_ELEMTYPE(array)) != elemtype)
+		elog(ERROR, "array of type %u where type %u was expected", ARR_ELEMTYPE(array), elemtype);
 	for (i = 0; i < n; i++)
 	{
 		int64		value;
 
-		if (is_int8)
+		if (elemtype == INT8OID)
 			value = ((const int64 *) data)[i];
-		else
+		else if (elemtype == INT4OID)
 			value = ((const int32 *) data)[i];
+		else
+			value = ((const int16 *) data)[i];
 		batch[fill++] = person_id_from_int64(value);
 		if (fill == CAST_CHUNK)
 		{
@@ -58,6 +67,19 @@ add_array_ids(AudienceExpanded *ea, ArrayType *array, bool is_int8)
 		audience_expanded_add_ids(ea, batch, fill);
 }
 
+PG_FUNCTION_INFO_V1(audience_from_int2_array);
+/* int2[] -> audience (psycopg 3 sends a list of small ints as smallint[]) */
+Datum
+audience_from_int2_array(PG_FUNCTION_ARGS)
+{
+	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
+	AudienceExpanded *ea = audience_expanded_new(CurrentMemoryContext);
+
+	check_no_nulls(array);
+	add_array_ids(ea, array, INT2OID);
+	PG_RETURN_AUDIENCE(ea);
+}
+
 PG_FUNCTION_INFO_V1(audience_from_int4_array);
 /* int4[] -> audience */
 Datum
@@ -67,7 +89,7 @@ audience_from_int4_array(PG_FUNCTION_ARGS)
 	AudienceExpanded *ea = audience_expanded_new(CurrentMemoryContext);
 
 	check_no_nulls(array);
-	add_array_ids(ea, array, false);
+	add_array_ids(ea, array, INT4OID);
 	PG_RETURN_AUDIENCE(ea);
 }
 
@@ -80,7 +102,7 @@ audience_from_int8_array(PG_FUNCTION_ARGS)
 	AudienceExpanded *ea = audience_expanded_new(CurrentMemoryContext);
 
 	check_no_nulls(array);
-	add_array_ids(ea, array, true);
+	add_array_ids(ea, array, INT8OID);
 	PG_RETURN_AUDIENCE(ea);
 }
 
