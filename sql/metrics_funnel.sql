@@ -46,6 +46,22 @@ SELECT ev, retention_agg(ev = 'A', ev = 'C') OVER (ORDER BY ts) FROM metrics_wf 
 -- one step; no rows; NULL timestamps, steps and step arrays
 SELECT person, window_funnel('1 hour', ts, ev = 'C') FROM metrics_wf WHERE person < 3 GROUP BY person ORDER BY person;
 SELECT window_funnel('1 hour', ts, ev = 'A'), window_funnel_times('1 hour', ts, ev = 'A') FROM metrics_wf WHERE false;
+-- one step: the first row meeting it completes the funnel and stops the scan, so the
+-- times are those of the first chain ({10:00}), in every overload and mode
+CREATE TABLE metrics_wf_one (ts timestamptz);
+INSERT INTO metrics_wf_one VALUES ('2024-01-01 11:00+00'), ('2024-01-01 10:00+00');
+SELECT window_funnel('1 hour', ts, true), window_funnel_times('1 hour', ts, true) FROM metrics_wf_one;
+SELECT window_funnel_times('1 hour', ts AT TIME ZONE 'UTC', true) FROM metrics_wf_one;
+SELECT mode, window_funnel('1 hour', mode, ts, true), window_funnel_times('1 hour', mode, ts, true),
+	window_funnel_times('1 hour', mode, ts AT TIME ZONE 'UTC', true)
+	FROM metrics_wf_one, unnest(ARRAY['', 'strict_order', 'strict_increase', 'strict_deduplication']) mode
+	GROUP BY mode ORDER BY mode;
+-- one step among rows that meet no step (strict_order keeps them): still the first time
+SELECT window_funnel_times('1 hour', 'strict_order', ts, ts = '2024-01-01 10:00+00' OR ts = '2024-01-01 11:00+00')
+	FROM (SELECT ts FROM metrics_wf_one UNION ALL SELECT '2024-01-01 09:00+00') s;
+-- as a window function the answer stays at the first row once reached
+SELECT ts, window_funnel_times('1 hour', ts, true) OVER (ORDER BY ts) FROM metrics_wf_one ORDER BY ts;
+DROP TABLE metrics_wf_one;
 SELECT window_funnel('1 hour', CASE WHEN ev = 'B' THEN NULL ELSE ts END, ev = 'A', ev = 'B') FROM metrics_wf WHERE person = 1;
 SELECT window_funnel('1 hour', ts, ev = 'A', CASE WHEN ev = 'B' THEN NULL ELSE false END) FROM metrics_wf WHERE person = 1;
 SELECT window_funnel('1 hour', ts, VARIADIC CASE WHEN ev = 'A' THEN ARRAY[true, false] END) FROM metrics_wf WHERE person = 1;

@@ -3,9 +3,15 @@
  *	  Segment expressions: 'vip & (wecom | "group") - churned' evaluated
  *	  against named audiences.
  *
- * Grammar (& binds tighter than the others, which go left to right):
- *	 expr   := term (('|' | '-' | '^') term)*
- *	 term   := factor ('&' factor)*
+ * Grammar: SQL's own precedence and associativity for these operators,
+ * so a segment expression means what the same text means in a SELECT over
+ * audiences.  In PostgreSQL '-' has its own level (additive), tighter than
+ * "any other operator", where '&', '|' and '#' share one level; both levels
+ * are left-associative.  So 'a | b - c' is 'a | (b - c)' and 'a | b & c' is
+ * '(a | b) & c'.  '^' is a 0.1.0 alias of '#' (symmetric difference) at the
+ * same level; SQL has no '^' on audiences.
+ *	 expr   := term (('&' | '|' | '#' | '^') term)*
+ *	 term   := factor ('-' factor)*
  *	 factor := name | '(' expr ')'
  *	 name   := [A-Za-z0-9_ or any non-ASCII character]+ | '"' ('""' | any but '"')* '"'
  *
@@ -15,8 +21,10 @@
  *
  * Bounds, since the text is untrusted: at most SEG_MAX_LENGTH bytes and
  * SEG_MAX_DEPTH nested parentheses.  Chains of operators are parsed and
- * evaluated in loops, so only parentheses make the recursion deeper, and
- * an evaluation keeps one intermediate set per open parenthesis level.
+ * evaluated in loops, so only parentheses (and a '-' chain as the right
+ * operand of another operator, one level each) make the recursion deeper,
+ * and an evaluation keeps at most two intermediate sets per open
+ * parenthesis level.
  */
 #include "postgres.h"
 
@@ -48,7 +56,7 @@
 /* A node of the parsed expression: an operator or a name. */
 typedef struct SegNode
 {
-	char		op;				/* '&', '|', '-', '^', or 0 for a name */
+	char		op;				/* '&', '|', '-', '#', or 0 for a name */
 	struct SegNode *left;
 	struct SegNode *right;
 	char	   *name;
@@ -222,7 +230,7 @@ seg_binary(char op, SegNode *left, SegNode *right, int offset)
 	return node;
 }
 
-/* term := factor ('&' factor)* */
+/* term := factor ('-' factor)*: SQL's additive level, tighter than the others. */
 static SegNode *
 seg_parse_term(SegParser *p)
 {
@@ -233,14 +241,17 @@ seg_parse_term(SegParser *p)
 		int			offset;
 
 		seg_skip_space(p);
-		if (p->text[p->pos] != '&')
+		if (p->text[p->pos] != '-')
 			return node;
 		offset = p->pos++;
-		node = seg_binary('&', node, seg_parse_factor(p), offset);
+		node = seg_binary('-', node, seg_parse_factor(p), offset);
 	}
 }
 
-/* expr := term (('|' | '-' | '^') term)* */
+/*
+ * expr := term (('&' | '|' | '#' | '^') term)*: SQL's level of "any other
+ * operator", left to right.  '^' is stored as '#'.
+ */
 static SegNode *
 seg_parse_expr(SegParser *p)
 {
@@ -253,10 +264,10 @@ seg_parse_expr(SegParser *p)
 
 		seg_skip_space(p);
 		op = p->text[p->pos];
-		if (op != '|' && op != '-' && op != '^')
+		if (op != '&' && op != '|' && op != '#' && op != '^')
 			return node;
 		offset = p->pos++;
-		node = seg_binary(op, node, seg_parse_term(p), offset);
+		node = seg_binary(op == '^' ? '#' : op, node, seg_parse_term(p), offset);
 	}
 }
 
@@ -322,8 +333,9 @@ seg_apply(char op, const roaring_bitmap_t *l, const roaring_bitmap_t *r)
 /*
  * Evaluate a node into a new audience owned by the current memory context.
  * A chain of operators (the left spine of the tree) is walked in a loop
- * with one running result; only an operand in parentheses recurses, and
- * its result lives in a context deleted as soon as it has been used.
+ * with one running result; only a right operand that is not a name (in
+ * parentheses, or a '-' chain right of '&', '|' or '#') recurses, and its
+ * result lives in a context deleted as soon as it has been used.
  */
 static AudienceExpanded *
 seg_eval(SegNode *node, const roaring_bitmap_t **slots)
@@ -358,7 +370,7 @@ seg_eval(SegNode *node, const roaring_bitmap_t **slots)
 			audience_expanded_set_bitmap(acc, seg_apply(spine[i]->op, cur, slots[right->slot]));
 		else
 		{
-			/* A parenthesised operand: freed (its context and bitmap) once used. */
+			/* A compound operand: freed (its context and bitmap) once used. */
 			AudienceExpanded *r = seg_eval(right, slots);
 
 			audience_expanded_set_bitmap(acc, seg_apply(spine[i]->op, cur, r->bitmap));

@@ -74,7 +74,7 @@ COMMENT ON AGGREGATE segment_lift(bigint, double precision, audience) IS
 CREATE FUNCTION audience_eval(expr text, names text[], audiences audience[]) RETURNS audience
 	AS 'MODULE_PATHNAME', 'audience_eval' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION audience_eval(text, text[], audience[]) IS
-	'evaluate a segment expression such as vip & (wecom | "group") - churned over named audiences (& before | - ^, left to right)';
+	'evaluate a segment expression such as vip & (wecom | "group") - churned over named audiences, with SQL''s precedence (- before & | #, each level left to right)';
 
 CREATE FUNCTION audience_eval(expr text, source regclass) RETURNS audience
 	AS 'MODULE_PATHNAME', 'audience_eval_table' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;

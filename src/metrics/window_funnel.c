@@ -503,6 +503,9 @@ funnel_replay(FunnelState *state, bool want_times, FunnelResult *result)
 					chain[0] = ts;
 				level = Max(level, 1);
 				first_event = true;
+				/* With one step, step 1 completes the funnel: stop as any complete chain does. */
+				if (level == nsteps)
+					stop = true;
 			}
 			else if (dedup && idx < level)
 				stop = true;	/* a step repeated: the chain ends here */
