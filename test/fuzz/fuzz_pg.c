@@ -968,3 +968,17 @@ hex_decode(const char *src, size_t len, char *dst)
 	}
 	return p - dst;
 }
+
+/*
+ * pg_mbcliplen for UTF-8 (the encoding of the test clusters): the longest
+ * prefix of at most limit bytes that does not cut a character.
+ */
+int
+pg_mbcliplen(const char *mbstr, int len, int limit)
+{
+	int			clip = len < limit ? len : limit;
+
+	while (clip > 0 && clip < len && (((unsigned char) mbstr[clip]) & 0xC0) == 0x80)
+		clip--;
+	return clip;
+}
