@@ -10,10 +10,16 @@ CREATE FUNCTION demo.esc(t text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN replace(replace(replace(replace(t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;');
 
--- A number with thousands separators.
+-- A number with thousands separators and the decimals it was rounded to,
+-- so a column keeps one format (51.1 stays 51.1, 0.818 stays 0.818, a count
+-- has none: 193610 is 193,610); a long fraction (a converted float) is cut
+-- to 2 decimals.  Callers pass counts and values as they are, never
+-- round(x, 2) of a whole number (that would print 193,610.00).
 CREATE FUNCTION demo.num(n numeric) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN CASE WHEN n = trunc(n) THEN to_char(n, 'FM999,999,999,990') ELSE to_char(n, 'FM999,999,999,990.00') END;
+RETURN (SELECT CASE WHEN x < 0 THEN '-' ELSE '' END || to_char(trunc(abs(x)), 'FM999,999,999,999,990')
+		|| CASE WHEN scale(x) > 0 THEN '.' || split_part(abs(x)::text, '.', 2) ELSE '' END
+	FROM (SELECT CASE WHEN scale(n) > 4 THEN round(n, 2) ELSE n END AS x) a);
 
 -- A round axis step (1, 2 or 5 x 10^k) for about `ticks` steps up to vmax:
 -- 193,039 in 4 steps gives 50,000 (ticks 0, 50,000 .. 200,000).
@@ -39,7 +45,7 @@ BEGIN
 	FOR i IN 1 .. n LOOP
 		vmax := greatest(vmax, vals[i]);
 		-- about 7 px per character at 11 px (digits, Latin, punctuation)
-		vw := greatest(vw, 12 + 7 * length(demo.num(round(vals[i]::numeric, 2)) || suffix));
+		vw := greatest(vw, 12 + 7 * length(demo.num(vals[i]::numeric) || suffix));
 	END LOOP;
 	IF vmax <= 0 THEN vmax := 1; END IF;
 	s := format('<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="%s" height="%s" viewBox="0 0 %s %s">',
@@ -50,10 +56,10 @@ BEGIN
 			lw - 8, gap + (i - 1) * (bh + gap) + 16, demo.esc(labels[i]))
 			|| format('<rect x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s: %s%s</title></rect>',
 			lw, gap + (i - 1) * (bh + gap), round(bw::numeric, 1), bh,
-			colors[1 + (i - 1) % array_length(colors, 1)], demo.esc(labels[i]), demo.num(round(vals[i]::numeric, 2)), demo.esc(suffix))
+			colors[1 + (i - 1) % array_length(colors, 1)], demo.esc(labels[i]), demo.num(vals[i]::numeric), demo.esc(suffix))
 			|| format('<text x="%s" y="%s" class="val">%s%s</text>',
 			round((lw + bw + 6)::numeric, 1), gap + (i - 1) * (bh + gap) + 16,
-			demo.num(round(vals[i]::numeric, 2)), demo.esc(suffix));
+			demo.num(vals[i]::numeric), demo.esc(suffix));
 	END LOOP;
 	RETURN s || '</svg>';
 END $$;

@@ -48,11 +48,13 @@ INSERT INTO demo.aud
 SELECT month, 'buy', audience_agg(person_id) FROM demo.porder GROUP BY 1;
 INSERT INTO demo.aud
 SELECT month, 'buy_' || channel, audience_agg(person_id) FROM demo.porder GROUP BY 1, channel;
--- Active: seen anywhere that month.  audience_agg removes the duplicates.
+-- Active: seen anywhere that month (ending a relationship is no sign of
+-- interest: an unfollow alone does not count).  audience_agg removes the
+-- duplicates.
 INSERT INTO demo.aud
 SELECT month, 'active', audience_agg(person_id) FROM (
 	SELECT person_id, month FROM demo.pobs
-	UNION ALL SELECT person_id, month FROM demo.pevent
+	UNION ALL SELECT person_id, month FROM demo.pevent WHERE event NOT IN ('unfollow', 'delete_wecom', 'leave_group')
 	UNION ALL SELECT person_id, month FROM demo.porder
 ) a GROUP BY 1;
 
