@@ -4,7 +4,9 @@
 #   demo_run DB OUTDIR
 # runs every test/demo/NN_*.sql in order in database DB (which must already
 # have quanyu on its search_path), prints what each step does and its time,
-# tees the text report to OUTDIR/report.txt and writes OUTDIR/report.html.
+# then the report's sections in section order (1, 2, 3, 3b ... 11; each
+# step's sections are kept in OUTDIR/sections/ until then), tees all of it
+# to OUTDIR/report.txt and writes OUTDIR/report.html.
 # SCALE (default 1 = 200,000 persons) and SEED (default 42) size the data.
 # A step that needs a capability not installed yet is skipped with a line
 # "skipped: <capability> not installed".
