@@ -22,10 +22,11 @@ RETURN (SELECT CASE WHEN x < 0 THEN '-' ELSE '' END || to_char(trunc(abs(x)), 'F
 	FROM (SELECT CASE WHEN scale(n) > 4 THEN round(n, 2) ELSE n END AS x) a);
 
 -- A round axis step (1, 2 or 5 x 10^k) for about `ticks` steps up to vmax:
--- 193,039 in 4 steps gives 50,000 (ticks 0, 50,000 .. 200,000).
+-- 193,039 in 4 steps gives 50,000 (ticks 0, 50,000 .. 200,000); a whole
+-- number (scale 0), so demo.num prints it without decimals.
 CREATE FUNCTION demo.nice_step(vmax double precision, ticks int) RETURNS numeric
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN (SELECT CASE WHEN f <= 1 THEN 1 WHEN f <= 2 THEN 2 WHEN f <= 5 THEN 5 ELSE 10 END * power(10::numeric, k)
+RETURN (SELECT round(CASE WHEN f <= 1 THEN 1 WHEN f <= 2 THEN 2 WHEN f <= 5 THEN 5 ELSE 10 END * power(10::numeric, k))
 	FROM (SELECT raw / power(10::numeric, k) AS f, k
 	      FROM (SELECT raw, floor(log(raw))::int AS k
 	            FROM (SELECT greatest(vmax / greatest(ticks, 1), 1)::numeric AS raw) a) b) c);
