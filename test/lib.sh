@@ -36,15 +36,52 @@ qy_install_deps() {
 	[ -z "$missing" ] && return 0
 	qy_say "installing:$missing"
 	# Our clusters live in the build tree; do not let the package create
-	# and start a system-wide one when postgresql-common is new here.
+	# and start a system-wide one when postgresql-common is new here.  The
+	# setting is needed only during this install: qy_restore_createcluster
+	# puts the file back as it was right after it (also when the install
+	# fails or is interrupted), so a later postgresql-NN install by the
+	# user creates its main cluster as usual.
 	if ! dpkg-query -W -f='${Status}' postgresql-common 2>/dev/null | grep -q "ok installed"; then
-		qy_as_root mkdir -p /etc/postgresql-common
-		echo "create_main_cluster = false" | qy_as_root tee /etc/postgresql-common/createcluster.conf >/dev/null
+		qy_hold_createcluster
 	fi
 	qy_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	# shellcheck disable=SC2086
 	qy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		-o Dpkg::Options::=--force-confold --no-install-recommends $missing >/dev/null
+	qy_restore_createcluster
+}
+
+# /etc/postgresql-common/createcluster.conf during the package install:
+# qy_hold_createcluster saves its state and writes "create_main_cluster =
+# false"; qy_restore_createcluster puts back the saved copy, or, when there
+# was no file, the file postgresql-common itself installs (its template,
+# which ucf has just registered), or nothing when there is no template.
+QY_CC_CONF=${QY_CC_CONF:-/etc/postgresql-common/createcluster.conf}
+QY_CC_HELD=""
+qy_hold_createcluster() {
+	QY_CC_HELD=$(mktemp -d)
+	if qy_as_root test -e "$QY_CC_CONF"; then
+		qy_as_root cp -p "$QY_CC_CONF" "$QY_CC_HELD/saved"
+	fi
+	trap 'qy_restore_createcluster' EXIT
+	trap 'qy_restore_createcluster; exit 130' INT TERM
+	qy_as_root mkdir -p "$(dirname "$QY_CC_CONF")"
+	echo "create_main_cluster = false" | qy_as_root tee "$QY_CC_CONF" >/dev/null
+}
+
+qy_restore_createcluster() {
+	local template=/usr/share/postgresql-common/createcluster.conf
+	[ -n "$QY_CC_HELD" ] || return 0
+	if [ -e "$QY_CC_HELD/saved" ]; then
+		qy_as_root cp -p "$QY_CC_HELD/saved" "$QY_CC_CONF"
+	elif [ -f "$template" ]; then
+		qy_as_root install -m 644 "$template" "$QY_CC_CONF"
+	else
+		qy_as_root rm -f "$QY_CC_CONF"
+	fi
+	qy_as_root rm -rf "$QY_CC_HELD"
+	QY_CC_HELD=""
+	trap - EXIT INT TERM
 }
 
 # Who runs the server: PostgreSQL refuses root, so root hands it to the

@@ -49,7 +49,32 @@ if [ -n "$tap_tests" ]; then
 	# shellcheck disable=SC2086
 	pg_prove --verbose --ext .sql -h "$PGHOST" -p "$PGPORT" -U postgres -d quanyu_tap \
 		$tap_tests >"$QY_BUILD/pgtap.log" 2>&1 || tap_rc=$?
-	grep -E '^\s*not ok|^test/|Failed|Result' "$QY_BUILD/pgtap.log" || true
+	# One line per file with its result (pg_prove --verbose puts the file's
+	# name first and its result last, with the assertions in between), then
+	# the failed assertions of that file.
+	awk '
+		function flush() {
+			if (file == "") return
+			if (res ~ /^ok/ && bad == 0 && (plan == "" || okc == plan))
+				line = sprintf("ok (%d tests)", okc)
+			else if (bad > 0)
+				line = sprintf("FAILED (%d of %d failed)", bad, plan == "" ? okc + bad : plan)
+			else
+				line = sprintf("FAILED (%s; %d of %s tests ran)", res == "" ? "no result" : res, okc, plan == "" ? "?" : plan)
+			print hdr line
+			printf "%s", fails
+			file = ""
+		}
+		/^test\// { flush(); file = $1; hdr = $0; sub(/[ \t]*$/, " ", hdr); okc = 0; bad = 0; plan = ""; res = ""; fails = ""; next }
+		/^(All tests successful|Test Summary Report|Files=)/ { flush(); next }
+		/^Result:/ { flush(); print; next }
+		file == "" { next }
+		/^[ \t]*ok [0-9]/ { okc++; next }
+		/^[ \t]*not ok [0-9]/ { bad++; fails = fails "    " $0 "\n"; next }
+		/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0; next }
+		/^(ok$|ok[ \t]|Failed|Dubious|No subtests|No plan|Parse errors)/ { res = $0; next }
+		END { flush() }
+	' "$QY_BUILD/pgtap.log"
 	ok=$(grep -cE '^\s*ok [0-9]' "$QY_BUILD/pgtap.log" || true)
 	bad=$(grep -cE '^\s*not ok [0-9]' "$QY_BUILD/pgtap.log" || true)
 	# A file that died or broke its plan counts once even without "not ok".
@@ -65,6 +90,14 @@ fi
 # The demo at a small scale with its invariants: TAP from test/demo_check.sh.
 if [ -z "$QY_ONLY" ] || [[ demo_check == *"$QY_ONLY"* ]]; then
 	qy_say "demo check (test/demo_check.sh)"
+	# Its HTML check needs a browser: say so here, not only in the .err file.
+	if ! command -v chromium >/dev/null 2>&1; then
+		if [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null 2>&1; then
+			qy_say "demo check: installing chromium and the CJK font fonts-wqy-microhei with apt-get for the HTML check"
+		else
+			qy_say "demo check: no chromium and no sudo to install it: the HTML rendering tests skip"
+		fi
+	fi
 	QY_PSQL="$QY_PSQL" QY_BUILD="$QY_BUILD" bash test/demo_check.sh >"$QY_BUILD/demo_check.tap" 2>"$QY_BUILD/demo_check.err" || true
 	grep -E '^not ok' "$QY_BUILD/demo_check.tap" || true
 	ok=$(grep -cE '^ok [0-9]' "$QY_BUILD/demo_check.tap" || true)

@@ -10,10 +10,26 @@ CREATE FUNCTION demo.esc(t text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN replace(replace(replace(replace(t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;');
 
--- A number with thousands separators.
+-- A number with thousands separators and the decimals it was rounded to,
+-- so a column keeps one format (51.1 stays 51.1, 0.818 stays 0.818, a count
+-- has none: 193610 is 193,610); a long fraction (a converted float) is cut
+-- to 2 decimals.  Callers pass counts and values as they are, never
+-- round(x, 2) of a whole number (that would print 193,610.00).
 CREATE FUNCTION demo.num(n numeric) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN CASE WHEN n = trunc(n) THEN to_char(n, 'FM999,999,999,990') ELSE to_char(n, 'FM999,999,999,990.00') END;
+RETURN (SELECT CASE WHEN x < 0 THEN '-' ELSE '' END || to_char(trunc(abs(x)), 'FM999,999,999,999,990')
+		|| CASE WHEN scale(x) > 0 THEN '.' || split_part(abs(x)::text, '.', 2) ELSE '' END
+	FROM (SELECT CASE WHEN scale(n) > 4 THEN round(n, 2) ELSE n END AS x) a);
+
+-- A round axis step (1, 2 or 5 x 10^k) for about `ticks` steps up to vmax:
+-- 193,039 in 4 steps gives 50,000 (ticks 0, 50,000 .. 200,000); a whole
+-- number (scale 0), so demo.num prints it without decimals.
+CREATE FUNCTION demo.nice_step(vmax double precision, ticks int) RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN (SELECT round(CASE WHEN f <= 1 THEN 1 WHEN f <= 2 THEN 2 WHEN f <= 5 THEN 5 ELSE 10 END * power(10::numeric, k))
+	FROM (SELECT raw / power(10::numeric, k) AS f, k
+	      FROM (SELECT raw, floor(log(raw))::int AS k
+	            FROM (SELECT greatest(vmax / greatest(ticks, 1), 1)::numeric AS raw) a) b) c);
 
 -- Horizontal bars: one labelled bar per value, the value printed after it.
 CREATE FUNCTION demo.svg_hbars(labels text[], vals double precision[], suffix text, colors text[])
@@ -21,35 +37,40 @@ RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
 	n int := coalesce(array_length(labels, 1), 0);
 	w int := 760; lw int := 230; bh int := 22; gap int := 8;
+	vw int := 0;   -- room right of the longest bar for its value label
 	vmax double precision := 0;
 	s text;
 	i int;
 	bw double precision;
 BEGIN
-	FOR i IN 1 .. n LOOP vmax := greatest(vmax, vals[i]); END LOOP;
+	FOR i IN 1 .. n LOOP
+		vmax := greatest(vmax, vals[i]);
+		-- about 7 px per character at 11 px (digits, Latin, punctuation)
+		vw := greatest(vw, 12 + 7 * length(demo.num(vals[i]::numeric) || suffix));
+	END LOOP;
 	IF vmax <= 0 THEN vmax := 1; END IF;
 	s := format('<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="%s" height="%s" viewBox="0 0 %s %s">',
 		w, n * (bh + gap) + gap, w, n * (bh + gap) + gap);
 	FOR i IN 1 .. n LOOP
-		bw := (w - lw - 90) * vals[i] / vmax;
+		bw := (w - lw - vw) * vals[i] / vmax;
 		s := s || format('<text x="%s" y="%s" text-anchor="end" class="lbl">%s</text>',
 			lw - 8, gap + (i - 1) * (bh + gap) + 16, demo.esc(labels[i]))
 			|| format('<rect x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s: %s%s</title></rect>',
 			lw, gap + (i - 1) * (bh + gap), round(bw::numeric, 1), bh,
-			colors[1 + (i - 1) % array_length(colors, 1)], demo.esc(labels[i]), round(vals[i]::numeric, 2), suffix)
+			colors[1 + (i - 1) % array_length(colors, 1)], demo.esc(labels[i]), demo.num(vals[i]::numeric), demo.esc(suffix))
 			|| format('<text x="%s" y="%s" class="val">%s%s</text>',
 			round((lw + bw + 6)::numeric, 1), gap + (i - 1) * (bh + gap) + 16,
-			demo.num(round(vals[i]::numeric, 2)), demo.esc(suffix));
+			demo.num(vals[i]::numeric), demo.esc(suffix));
 	END LOOP;
 	RETURN s || '</svg>';
 END $$;
 
 -- Vertical bars (a histogram): labels under the bars, values on top.
-CREATE FUNCTION demo.svg_vbars(labels text[], vals double precision[], color text, ylabel text)
+CREATE FUNCTION demo.svg_vbars(labels text[], vals double precision[], color text, ylabel text, xlabel text DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
 	n int := coalesce(array_length(labels, 1), 0);
-	w int := 900; h int := 300; top int := 24; bottom int := 56; left_ int := 60;
+	w int := 900; h int := 320; top int := 24; bottom int := 76; left_ int := 60;
 	vmax double precision := 0;
 	s text;
 	i int;
@@ -62,7 +83,9 @@ BEGIN
 	s := format('<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="%s" height="%s" viewBox="0 0 %s %s">', w, h, w, h)
 		|| format('<text x="12" y="%s" class="lbl" transform="rotate(-90 12 %s)" text-anchor="middle">%s</text>',
 			top + (h - top - bottom) / 2, top + (h - top - bottom) / 2, demo.esc(ylabel))
-		|| format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#888"/>', left_, h - bottom, w - 10, h - bottom);
+		|| format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#888"/>', left_, h - bottom, w - 10, h - bottom)
+		|| CASE WHEN xlabel IS NULL THEN '' ELSE format('<text x="%s" y="%s" text-anchor="middle" class="lbl">%s</text>',
+			left_ + (w - 10 - left_) / 2, h - 6, demo.esc(xlabel)) END;
 	FOR i IN 1 .. n LOOP
 		bh := (h - top - bottom) * vals[i] / vmax;
 		s := s || format('<rect x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s: %s</title></rect>',
@@ -84,6 +107,8 @@ DECLARE
 	w int := 900; h int := 360; top int := 40; bottom int := 50; left_ int := 70;
 	nm int := (SELECT count(DISTINCT month) FROM demo.r_assets);
 	vmax double precision := (SELECT max(t) FROM (SELECT sum(persons) AS t FROM demo.r_assets GROUP BY month) x);
+	step numeric := demo.nice_step(coalesce(vmax, 1), 4);
+	nt int := ceil(greatest(coalesce(vmax, 1), 1) / step);   -- the axis runs to nt steps
 	bw double precision;
 	s text;
 	r record;
@@ -97,12 +122,13 @@ BEGIN
 		s := s || format('<rect x="%s" y="10" width="14" height="14" fill="%s"/><text x="%s" y="22" class="lbl">%s</text>',
 			left_ + (r.tier - 1) * 150, r.color, left_ + (r.tier - 1) * 150 + 18, demo.esc(r.name));
 	END LOOP;
-	FOR r IN SELECT i FROM generate_series(0, 4) i LOOP
+	vmax := nt * step;
+	FOR r IN SELECT i FROM generate_series(0, nt) i LOOP
 		s := s || format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#e3e3e3"/><text x="%s" y="%s" text-anchor="end" class="tick">%s</text>',
-			left_, round((h - bottom - (h - top - bottom) * r.i / 4.0)::numeric, 1), w - 10,
-			round((h - bottom - (h - top - bottom) * r.i / 4.0)::numeric, 1),
-			left_ - 6, round((h - bottom - (h - top - bottom) * r.i / 4.0 + 4)::numeric, 1),
-			demo.num(round(vmax * r.i / 4.0)::numeric));
+			left_, round((h - bottom - (h - top - bottom) * r.i / nt::numeric)::numeric, 1), w - 10,
+			round((h - bottom - (h - top - bottom) * r.i / nt::numeric)::numeric, 1),
+			left_ - 6, round((h - bottom - (h - top - bottom) * r.i / nt::numeric + 4)::numeric, 1),
+			demo.num(step * r.i));
 	END LOOP;
 	FOR r IN SELECT a.month, a.label, a.tier, a.persons, l.color, l.zh || ' ' || l.en AS name
 	         FROM demo.r_assets a JOIN demo.tier_label l USING (tier) ORDER BY a.month, a.tier LOOP
@@ -118,7 +144,7 @@ BEGIN
 		s := s || format('<rect x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s %s: %s</title></rect>',
 			round((left_ + (k - 1) * bw + 2)::numeric, 1), round((y - (h - top - bottom) * r.persons / vmax)::numeric, 1),
 			round((bw - 4)::numeric, 1), round(((h - top - bottom) * r.persons / vmax)::numeric, 1),
-			r.color, r.label, demo.esc(r.name), demo.num(r.persons));
+			r.color, r.label, demo.esc(r.name), demo.num(r.persons) || ' persons');
 		y := y - (h - top - bottom) * r.persons / vmax;
 	END LOOP;
 	RETURN s || '</svg>';
@@ -298,7 +324,7 @@ BEGIN
 	SELECT * INTO mo FROM demo.r_month;
 	h := E'<!DOCTYPE html>\n<html lang="zh-Hant">\n<head>\n<meta charset="utf-8">\n'
 		|| '<title>quanyu 全域 demo report</title>' || E'\n<style>\n'
-		|| 'body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","PingFang SC","Microsoft YaHei",system-ui,sans-serif;margin:24px auto;max-width:960px;color:#222;background:#fff}'
+		|| 'body{font-family:"Noto Sans CJK TC","Noto Sans TC","PingFang TC","Microsoft JhengHei","WenQuanYi Micro Hei","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;margin:24px auto;max-width:960px;color:#222;background:#fff}'
 		|| 'h1{font-size:26px;margin-bottom:4px}h2{font-size:19px;border-bottom:2px solid #1f5fae;padding-bottom:4px;margin-top:36px}'
 		|| 'p{line-height:1.5}.meta{color:#666}table{border-collapse:collapse;margin:12px 0;font-size:13px}'
 		|| 'td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f2f5fa}td:first-child,th:first-child{text-align:left}'
@@ -368,9 +394,11 @@ BEGIN
 			round(max(spend_per_buyer) FILTER (WHERE segment LIKE 'WeCom%') / max(spend_per_buyer) FILTER (WHERE segment LIKE 'not%'), 2),
 			round(max(orders_per_buyer) FILTER (WHERE segment LIKE 'WeCom%') / max(orders_per_buyer) FILTER (WHERE segment LIKE 'not%'), 2))
 		 FROM demo.r_lift),
-		(SELECT demo.svg_hbars(array_agg(segment ORDER BY segment DESC), array_agg(spend_per_buyer::float8 ORDER BY segment DESC), ' yuan/buyer', ARRAY['#3b8a5a', '#c7d2e0'])
+		-- the WeCom-added buyers (the group of interest) first, in the strong colour
+		(SELECT demo.svg_hbars(array_agg(segment ORDER BY segment NOT LIKE 'WeCom%'), array_agg(spend_per_buyer::float8 ORDER BY segment NOT LIKE 'WeCom%'),
+			' yuan/buyer', array_agg(CASE WHEN segment LIKE 'WeCom%' THEN '#1f5fae' ELSE '#c7d2e0' END ORDER BY segment NOT LIKE 'WeCom%'))
 		 FROM demo.r_lift),
-		demo.html_table('SELECT segment, buyers, spend_per_buyer AS "spend/buyer", orders_per_buyer AS "orders/buyer" FROM demo.r_lift ORDER BY segment DESC'));
+		demo.html_table('SELECT segment, buyers, spend_per_buyer AS "spend/buyer", orders_per_buyer AS "orders/buyer" FROM demo.r_lift ORDER BY segment NOT LIKE ''WeCom%'''));
 
 	h := h || demo.html_optional('section_holdout', 'holdout', '11. Holdout split for next month''s campaign', 'audience split (audience_split)');
 

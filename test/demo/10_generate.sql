@@ -96,6 +96,19 @@ ALTER TABLE demo.person ADD PRIMARY KEY (pid);
 ALTER TABLE demo.person ADD COLUMN group_day int;
 UPDATE demo.person SET group_day = wecom_day + floor(15 * demo.exp1(u_lag3))::int
 WHERE wecom_day IS NOT NULL AND group_if_wecom;
+-- Relationships end too, as at every real brand: followers unfollow the
+-- official account (45% of them in time, the less engaged more often),
+-- 15% delete their shopping guide, 30% leave the group; each after an
+-- exponential lag.  Streams 29..34 of demo.rnd.
+ALTER TABLE demo.person ADD COLUMN oa_end_day int, ADD COLUMN wecom_end_day int, ADD COLUMN group_end_day int;
+UPDATE demo.person p SET
+	oa_end_day = CASE WHEN p.oa_day IS NOT NULL AND demo.rnd(q.seed, p.pid * 64 + 29) < 0.55 - 0.3 * p.engage
+		THEN p.oa_day + 1 + floor(180 * demo.exp1(demo.rnd(q.seed, p.pid * 64 + 30)))::int END,
+	wecom_end_day = CASE WHEN p.wecom_day IS NOT NULL AND demo.rnd(q.seed, p.pid * 64 + 31) < 0.15
+		THEN p.wecom_day + 1 + floor(240 * demo.exp1(demo.rnd(q.seed, p.pid * 64 + 32)))::int END,
+	group_end_day = CASE WHEN p.group_day IS NOT NULL AND demo.rnd(q.seed, p.pid * 64 + 33) < 0.30
+		THEN p.group_day + 1 + floor(150 * demo.exp1(demo.rnd(q.seed, p.pid * 64 + 34)))::int END
+FROM demo.param q;
 
 -- Identifier values of each person (canonical forms; formats vary per sighting).
 CREATE TABLE demo.person_id AS

@@ -48,23 +48,35 @@ INSERT INTO demo.aud
 SELECT month, 'buy', audience_agg(person_id) FROM demo.porder GROUP BY 1;
 INSERT INTO demo.aud
 SELECT month, 'buy_' || channel, audience_agg(person_id) FROM demo.porder GROUP BY 1, channel;
--- Active: seen anywhere that month.  audience_agg removes the duplicates.
+-- Active: seen anywhere that month (ending a relationship is no sign of
+-- interest: an unfollow alone does not count).  audience_agg removes the
+-- duplicates.
 INSERT INTO demo.aud
 SELECT month, 'active', audience_agg(person_id) FROM (
 	SELECT person_id, month FROM demo.pobs
-	UNION ALL SELECT person_id, month FROM demo.pevent
+	UNION ALL SELECT person_id, month FROM demo.pevent WHERE event NOT IN ('unfollow', 'delete_wecom', 'leave_group')
 	UNION ALL SELECT person_id, month FROM demo.porder
 ) a GROUP BY 1;
 
 -- Relationship tags are held from the month they start: cumulative unions
 -- (audience_union_agg as a window aggregate over the months).
-\echo '   relationship audiences: official account, WeCom, groups, mini-program (audience_union_agg)'
+\echo '   relationship audiences: official account, WeCom, groups (held until they end), mini-program (audience_union_agg)'
 INSERT INTO demo.aud
 SELECT m.month, c.name || '_ever', audience_union_agg(a.members)
 FROM demo.month m
 	CROSS JOIN (VALUES ('follow'), ('add_wecom'), ('join_group'), ('mp_visit')) c(name)
 	LEFT JOIN demo.aud a ON a.name = c.name AND a.month <= m.month
 GROUP BY 1, 2;
+-- ... and held until they end: follow_held = followed by M and not
+-- unfollowed by M; the same for the WeCom guide and the group.
+INSERT INTO demo.aud
+SELECT m.month, c.name || '_held',
+	CASE WHEN count(e.members) = 0 THEN s.members ELSE s.members - audience_union_agg(e.members) END
+FROM demo.month m
+	CROSS JOIN (VALUES ('follow', 'unfollow'), ('add_wecom', 'delete_wecom'), ('join_group', 'leave_group')) c(name, ended)
+	JOIN demo.aud s ON s.name = c.name || '_ever' AND s.month = m.month
+	LEFT JOIN demo.aud e ON e.name = c.ended AND e.month <= m.month
+GROUP BY m.month, c.name, s.members;
 
 -- Trailing twelve months.
 \echo '   trailing-12-month audiences: active, buyers, repeat buyers, referrers'
@@ -98,8 +110,8 @@ FROM (
 		audience_union_agg(members) FILTER (WHERE name = 'buy_12m') AS buy,
 		audience_union_agg(members) FILTER (WHERE name = 'buy2_12m') AS buy2,
 		audience_union_agg(members) FILTER (WHERE name = 'refer_12m') AS refer,
-		audience_union_agg(members) FILTER (WHERE name = 'follow_ever') | audience_union_agg(members) FILTER (WHERE name = 'add_wecom_ever')
-			| audience_union_agg(members) FILTER (WHERE name = 'join_group_ever') AS follower
+		audience_union_agg(members) FILTER (WHERE name = 'follow_held') | audience_union_agg(members) FILTER (WHERE name = 'add_wecom_held')
+			| audience_union_agg(members) FILTER (WHERE name = 'join_group_held') AS follower
 	FROM demo.aud GROUP BY month
 ) t, LATERAL (VALUES
 	(5, t.buy2 & t.refer),

@@ -53,7 +53,8 @@ UNION ALL
 SELECT a.tier, 0, cardinality(a.members - all_b.members) FROM a, all_b;
 \echo
 SELECT format('## 3. 人群流轉 Tier flow %s -> %s (rows: last month, columns: this month; share of the row)',
-	prev_label, label) AS " " FROM demo.r_month;
+	prev_label, label) AS title FROM demo.r_month \gset
+\echo :title
 WITH r AS (SELECT f.*, sum(persons) OVER (PARTITION BY from_tier) AS row_total FROM demo.r_flow f)
 SELECT CASE WHEN from_tier = 0 THEN '新增 new' ELSE (SELECT zh || ' ' || en FROM demo.tier_label WHERE tier = from_tier) END AS "from \ to",
 	sum(persons) FILTER (WHERE to_tier = 1) AS "潛客", sum(persons) FILTER (WHERE to_tier = 2) AS "粉絲",
@@ -77,9 +78,9 @@ WITH base AS (
 	UNION ALL
 	SELECT 'touchpoint', x.label, x.ord, a.month, a.members
 	FROM demo.aud a JOIN (VALUES
-		('open_article', '公眾號 opened an article', 1), ('follow_ever', '公眾號 follower', 2),
+		('open_article', '公眾號 opened an article', 1), ('follow_held', '公眾號 follower', 2),
 		('view_live', '視頻號 watched a live', 3), ('mp_visit', '小程序 visited the mall', 4),
-		('add_wecom_ever', '企業微信 added a guide', 5), ('join_group_ever', '社群 group member', 6),
+		('add_wecom_held', '企業微信 added a guide', 5), ('join_group_held', '社群 group member', 6),
 		('click_ad', '廣告 clicked an ad', 7)) x(name, label, ord) ON x.name = a.name
 )
 SELECT b.kind, b.name, b.ord,
@@ -136,12 +137,12 @@ active AS (
 	WHERE a.month > m.m - 3 AND a.name IN ('open_article', 'view_live', 'mp_visit', 'buy', 'add_wecom', 'join_group', 'refer')
 ),
 pools AS (
-	SELECT 1 AS ord, '公眾號 official account' AS pool, members FROM pick WHERE name = 'follow_ever'
+	SELECT 1 AS ord, '公眾號 official account' AS pool, members FROM pick WHERE name = 'follow_held'
 	UNION ALL SELECT 2, '小程序 mini-program', members FROM pick WHERE name = 'mp_visit_ever'
-	UNION ALL SELECT 3, '企業微信 WeCom guide', members FROM pick WHERE name = 'add_wecom_ever'
-	UNION ALL SELECT 4, '社群 customer group', members FROM pick WHERE name = 'join_group_ever'
+	UNION ALL SELECT 3, '企業微信 WeCom guide', members FROM pick WHERE name = 'add_wecom_held'
+	UNION ALL SELECT 4, '社群 customer group', members FROM pick WHERE name = 'join_group_held'
 	UNION ALL SELECT 5, '私域總池 whole private pool', audience_union_agg(members) FROM pick
-		WHERE name IN ('follow_ever', 'mp_visit_ever', 'add_wecom_ever', 'join_group_ever')
+		WHERE name IN ('follow_held', 'mp_visit_ever', 'add_wecom_held', 'join_group_held')
 )
 SELECT p.ord, p.pool, cardinality(p.members) AS pool_size,
 	cardinality(p.members & a.members) AS effective,
@@ -154,7 +155,7 @@ SELECT pool, pool_size AS "pool", effective AS "effective (active 3 months)", ef
 \echo '## 10. 企業微信 WeCom-added customers vs the others (last 12 months'' buyers)'
 CREATE TABLE demo.r_lift AS
 WITH m AS (SELECT m FROM demo.r_month),
-wecom AS (SELECT members FROM demo.aud, m WHERE name = 'add_wecom_ever' AND month = m.m),
+wecom AS (SELECT members FROM demo.aud, m WHERE name = 'add_wecom_held' AND month = m.m),
 per AS (
 	SELECT o.person_id, count(*) AS orders, sum(o.amount) AS spend
 	FROM demo.porder o, m WHERE o.month > m.m - 12 GROUP BY 1

@@ -6,6 +6,7 @@
 
 \set ON_ERROR_STOP 1
 \pset footer off
+\pset null '-'
 
 -- tier_flow wants the tiers from the lowest to the highest.
 CREATE TABLE demo.r_flow_qy AS
@@ -16,11 +17,14 @@ FROM tier_flow_rate(
 
 \echo
 \echo '## 3b. tier_flow_rate: share of each tier last month by tier this month (0 = new / lost)'
+-- tier_flow_rate leaves out the empty cells: show them as 0, as section 3
+-- does ("new" to "lost" is no cell at all: '-').
 SELECT CASE WHEN from_tier = 0 THEN '新增 new' ELSE (SELECT zh || ' ' || en FROM demo.tier_label WHERE tier = from_tier) END AS "from \ to",
-	round(100 * sum(rate) FILTER (WHERE to_tier = 1)::numeric, 1) AS "潛客 %", round(100 * sum(rate) FILTER (WHERE to_tier = 2)::numeric, 1) AS "粉絲 %",
-	round(100 * sum(rate) FILTER (WHERE to_tier = 3)::numeric, 1) AS "顧客 %", round(100 * sum(rate) FILTER (WHERE to_tier = 4)::numeric, 1) AS "熟客 %",
-	round(100 * sum(rate) FILTER (WHERE to_tier = 5)::numeric, 1) AS "大使 %", round(100 * sum(rate) FILTER (WHERE to_tier = 0)::numeric, 1) AS "流失 lost %"
-FROM demo.r_flow_qy GROUP BY from_tier ORDER BY from_tier = 0, from_tier DESC;
+	round(100 * coalesce(sum(rate) FILTER (WHERE to_tier = 1), 0)::numeric, 1) AS "潛客 %", round(100 * coalesce(sum(rate) FILTER (WHERE to_tier = 2), 0)::numeric, 1) AS "粉絲 %",
+	round(100 * coalesce(sum(rate) FILTER (WHERE to_tier = 3), 0)::numeric, 1) AS "顧客 %", round(100 * coalesce(sum(rate) FILTER (WHERE to_tier = 4), 0)::numeric, 1) AS "熟客 %",
+	round(100 * coalesce(sum(rate) FILTER (WHERE to_tier = 5), 0)::numeric, 1) AS "大使 %",
+	CASE WHEN from_tier > 0 THEN round(100 * coalesce(sum(rate) FILTER (WHERE to_tier = 0), 0)::numeric, 1) END AS "流失 lost %"
+FROM demo.r_flow_qy GROUP BY from_tier ORDER BY from_tier = 0, from_tier;
 SELECT NOT EXISTS (
 	(SELECT from_tier, to_tier, persons FROM demo.r_flow WHERE persons > 0 EXCEPT SELECT from_tier, to_tier, persons FROM demo.r_flow_qy)
 	UNION ALL
@@ -30,7 +34,7 @@ SELECT NOT EXISTS (
 -- segment_lift: one row per buyer of the last 12 months.
 CREATE TABLE demo.r_lift_qy AS
 WITH m AS (SELECT m FROM demo.r_month),
-wecom AS (SELECT members FROM demo.aud, m WHERE name = 'add_wecom_ever' AND month = m.m),
+wecom AS (SELECT members FROM demo.aud, m WHERE name = 'add_wecom_held' AND month = m.m),
 per AS (SELECT o.person_id, count(*) AS orders, sum(o.amount) AS spend FROM demo.porder o, m WHERE o.month > m.m - 12 GROUP BY 1)
 SELECT 'spend per buyer' AS measure, (segment_lift(p.person_id, p.spend::float8, w.members)).* FROM per p, wecom w
 UNION ALL
@@ -45,10 +49,10 @@ FROM demo.r_lift_qy;
 -- named audiences of the report month.
 CREATE TABLE demo.named AS
 WITH m AS (SELECT m FROM demo.r_month)
-SELECT 'follow' AS name, members FROM demo.aud, m WHERE name = 'follow_ever' AND month = m.m
+SELECT 'follow' AS name, members FROM demo.aud, m WHERE name = 'follow_held' AND month = m.m
 UNION ALL SELECT 'mall', members FROM demo.aud, m WHERE name = 'mp_visit_ever' AND month = m.m
-UNION ALL SELECT 'wecom', members FROM demo.aud, m WHERE name = 'add_wecom_ever' AND month = m.m
-UNION ALL SELECT 'group', members FROM demo.aud, m WHERE name = 'join_group_ever' AND month = m.m
+UNION ALL SELECT 'wecom', members FROM demo.aud, m WHERE name = 'add_wecom_held' AND month = m.m
+UNION ALL SELECT 'group', members FROM demo.aud, m WHERE name = 'join_group_held' AND month = m.m
 UNION ALL SELECT '活躍3月', audience_union_agg(members) FROM demo.aud, m
 	WHERE month > m.m - 3 AND name IN ('open_article', 'view_live', 'mp_visit', 'buy', 'add_wecom', 'join_group', 'refer');
 \echo

@@ -55,7 +55,7 @@ FROM demo.clv_person GROUP BY decile;
 -- Distribution of one-year CLV in doubling bins.
 CREATE TABLE demo.r_clv_hist AS
 WITH b AS (SELECT i, CASE WHEN i = 0 THEN 0 ELSE 25 * power(2, i - 1) END AS lo, 25 * power(2, i) AS hi FROM generate_series(0, 8) i)
-SELECT b.i, CASE WHEN b.i = 8 THEN '≥ ' || b.lo::int ELSE b.lo::int || '–' || b.hi::int END AS bin,
+SELECT b.i, CASE WHEN b.i = 8 THEN '≥ ' || demo.num(b.lo::int) ELSE demo.num(b.lo::int) || '–' || demo.num(b.hi::int) END AS bin,
 	count(p.person_id) AS customers
 FROM b LEFT JOIN demo.clv_person p ON p.clv >= b.lo AND (p.clv < b.hi OR b.i = 8)
 GROUP BY 1, 2;
@@ -77,7 +77,7 @@ SELECT (SELECT count(*) FROM demo.clv_person WHERE decile = 10) AS customers,
 	(SELECT round(min(clv)::numeric, 2) FROM demo.clv_person WHERE decile = 10) AS "CLV from",
 	(SELECT share FROM demo.r_clv_decile WHERE decile = 10) AS "% of predicted value",
 	(SELECT round(100.0 * count(*) FILTER (WHERE t.members @> c.person_id) / count(*), 1)
-	 FROM demo.clv_person c, (SELECT members FROM demo.aud WHERE name = 'add_wecom_ever' AND month = (SELECT m FROM demo.r_month)) t
+	 FROM demo.clv_person c, (SELECT members FROM demo.aud WHERE name = 'add_wecom_held' AND month = (SELECT m FROM demo.r_month)) t
 	 WHERE c.decile = 10) AS "% WeCom-added";
 
 -- The HTML section: the CLV distribution and the decile table.
@@ -86,7 +86,7 @@ LANGUAGE sql STABLE
 RETURN demo.html_section('clv', '8. CLV: BG/NBD + Gamma-Gamma',
 	(SELECT format('One-year CLV per customer (weeks, 1%% discount a month). The top decile holds %s%% of the predicted value. Model check: calibrated on 18 months, it predicted %s repeat purchases for the last 6; %s happened.',
 		(SELECT share FROM demo.r_clv_decile WHERE decile = 10), demo.num(predicted), demo.num(actual)) FROM demo.clv_validation),
-	(SELECT demo.svg_vbars(array_agg(bin ORDER BY i), array_agg(customers::float8 ORDER BY i), '#1f5fae', 'customers')
+	(SELECT demo.svg_vbars(array_agg(bin ORDER BY i), array_agg(customers::float8 ORDER BY i), '#1f5fae', 'customers', 'one-year CLV per customer (yuan, discounted)')
 	 FROM demo.r_clv_hist),
 	demo.html_table('SELECT decile, customers, avg_clv AS "avg CLV", total_clv AS "total CLV", share AS "share %", p_alive AS "P(alive)", purchases_52w AS "purchases next 52w"
 		FROM demo.r_clv_decile ORDER BY decile DESC'));

@@ -14,7 +14,7 @@ CREATE TABLE demo.campaign_target AS
 WITH m AS (SELECT m FROM demo.r_month)
 SELECT (SELECT audience_union_agg(members) FROM demo.tier, m WHERE month = m.m AND tier >= 3)
 	& (SELECT audience_union_agg(members) FROM demo.aud, m
-	   WHERE month = m.m AND name IN ('follow_ever', 'mp_visit_ever', 'add_wecom_ever', 'join_group_ever'))
+	   WHERE month = m.m AND name IN ('follow_held', 'mp_visit_ever', 'add_wecom_held', 'join_group_held'))
 	- (SELECT audience_union_agg(members) FROM demo.aud, m WHERE month > m.m - 2 AND name = 'buy') AS members;
 
 CREATE TABLE demo.campaign_bucket AS
@@ -30,7 +30,7 @@ FROM demo.campaign_bucket GROUP BY 1;
 CREATE TABLE demo.r_holdout AS
 WITH m AS (SELECT m FROM demo.r_month),
 per AS (SELECT o.person_id, sum(o.amount) AS spend, count(*) AS orders FROM demo.porder o, m WHERE o.month > m.m - 12 GROUP BY 1),
-wecom AS (SELECT members FROM demo.aud, m WHERE name = 'add_wecom_ever' AND month = m.m)
+wecom AS (SELECT members FROM demo.aud, m WHERE name = 'add_wecom_held' AND month = m.m)
 SELECT h.grp, cardinality(h.members) AS persons,
 	round(100.0 * cardinality(h.members) / (SELECT cardinality(members) FROM demo.campaign_target), 1) AS share,
 	round(100.0 * cardinality(h.members & w.members) / nullif(cardinality(h.members), 0), 1) AS wecom_pct,
@@ -39,7 +39,8 @@ SELECT h.grp, cardinality(h.members) AS persons,
 FROM demo.holdout h, wecom w;
 
 \echo
-SELECT format('## 11. Holdout split for next month''s win-back campaign (%s: reachable customers with no order in the last 2 months)', label) AS " " FROM demo.r_month;
+SELECT format('## 11. Holdout split for next month''s win-back campaign (%s: reachable customers with no order in the last 2 months)', label) AS title FROM demo.r_month \gset
+\echo :title
 SELECT grp AS "group", persons, share AS "share %", wecom_pct AS "WeCom-added %", spend_12m AS "spend last 12m", orders_12m AS "orders last 12m"
 FROM demo.r_holdout ORDER BY grp;
 SELECT bucket, cardinality(members) AS persons FROM demo.campaign_bucket ORDER BY bucket;

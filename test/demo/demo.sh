@@ -4,7 +4,9 @@
 #   demo_run DB OUTDIR
 # runs every test/demo/NN_*.sql in order in database DB (which must already
 # have quanyu on its search_path), prints what each step does and its time,
-# tees the text report to OUTDIR/report.txt and writes OUTDIR/report.html.
+# then the report's sections in section order (1, 2, 3, 3b ... 11; each
+# step's sections are kept in OUTDIR/sections/ until then), tees all of it
+# to OUTDIR/report.txt and writes OUTDIR/report.html.
 # SCALE (default 1 = 200,000 persons) and SEED (default 42) size the data.
 # A step that needs a capability not installed yet is skipped with a line
 # "skipped: <capability> not installed".
@@ -43,20 +45,48 @@ demo_has() {
 	done
 }
 
-# Run one SQL file with the demo's variables; the text goes to the terminal
-# and the report file.
+# Run one SQL file with the demo's variables.  What a step says about
+# itself (the run log) goes to the terminal and the report file as it
+# comes; its report sections (from a "## N." line on) go to SECFILE, which
+# demo_sections prints in section order once every step has run.  The
+# identity merge's progress NOTICEs (their numbers depend on timing) go to
+# the terminal's stderr only, never into the report.
 demo_psql_file() {
-	local db=$1 file=$2 out=$3
-	"$QY_PSQL" -X -q -v ON_ERROR_STOP=1 -v scale="${SCALE:-1}" -v seed="${SEED:-42}" -d "$db" \
+	local db=$1 file=$2 out=$3 secfile=$4
+	"$QY_PSQL" -X -q -P null=- -v ON_ERROR_STOP=1 -v scale="${SCALE:-1}" -v seed="${SEED:-42}" -d "$db" \
 		-c "SET jit = off" -c "SET client_min_messages = notice" -f "$file" 2>&1 |
-		sed -e 's/^psql:[^ ]* NOTICE:  //' | tee -a "$out/report.txt"
+		sed -e 's/^psql:[^ ]* NOTICE:  //' |
+		awk -v sec="$secfile" -v rep="$out/report.txt" '
+			/^identity_link: / { print "   " $0 > "/dev/stderr"; next }
+			/^psql:/ { print > "/dev/stderr" }
+			/^## [0-9]/ { insec = 1; blank = 0 }
+			$0 == "" { blank++; next }
+			insec { for (; blank > 0; blank--) print "" >> sec; print >> sec; next }
+			{ for (; blank > 0; blank--) { print ""; print "" >> rep } print; print >> rep; fflush() }'
 	return "${PIPESTATUS[0]}"
 }
 
+# The report sections of every step, ordered by their numbers (1, 2, 3,
+# 3b, 4 ... 11): each "## N[x]." line starts a section that runs to the
+# next one; a blank line separates them.
+demo_sections() {
+	cat "$@" 2>/dev/null | awk '
+		/^## [0-9]+[a-z]*\./ {
+			match($0, /^## [0-9]+/)
+			num = substr($0, 4, RLENGTH - 3) + 0
+			rest = substr($0, RLENGTH + 1)
+			key = sprintf("%03d%s", num, substr(rest, 1, index(rest, ".") - 1))
+		}
+		key != "" { printf "%s\t%08d\t%s\n", key, NR, $0 }' |
+		LC_ALL=C sort -t "$(printf '\t')" -k1,1 -k2,2n | cut -f3- |
+		awk '/^## [0-9]/ { print "" } { print }'
+}
+
 demo_run() {
-	local db=$1 out=$2 dir start t0 n=0 total line file what needs cap alt
+	local db=$1 out=$2 dir start t0 n=0 total line file what needs cap alt secfile
 	dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-	mkdir -p "$out"
+	rm -rf "$out/sections"
+	mkdir -p "$out/sections"
 	: >"$out/report.txt"
 	total=$(($(demo_steps | wc -l) + 1))
 	start=$(demo_now)
@@ -77,7 +107,12 @@ demo_run() {
 		fi
 		printf '== [%d/%d] %s\n' "$n" "$total" "$what" | tee -a "$out/report.txt"
 		t0=$(demo_now)
-		demo_psql_file "$db" "$dir/$file" "$out" || { echo "error: demo step $file failed" >&2; return 1; }
+		secfile=$(printf '%s/sections/%02d.txt' "$out" "$n")
+		demo_psql_file "$db" "$dir/$file" "$out" "$secfile" || {
+			[ -s "$secfile" ] && tail -20 "$secfile" >&2
+			echo "error: demo step $file failed" >&2
+			return 1
+		}
 		printf '   done in %s s\n' "$(demo_since "$t0")" | tee -a "$out/report.txt"
 	done < <(demo_steps)
 	n=$((n + 1))
@@ -86,6 +121,8 @@ demo_run() {
 	"$QY_PSQL" -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" -c "SET jit = off" \
 		-c "SELECT demo.html_report()" -o "$out/report.html" || { echo "error: the HTML report failed" >&2; return 1; }
 	printf '   done in %s s\n' "$(demo_since "$t0")" | tee -a "$out/report.txt"
-	printf '== demo finished in %s s\n' "$(demo_since "$start")" | tee -a "$out/report.txt"
+	printf '\n== the report, section by section\n' | tee -a "$out/report.txt"
+	demo_sections "$out"/sections/*.txt | tee -a "$out/report.txt"
+	printf '\n== demo finished in %s s\n' "$(demo_since "$start")" | tee -a "$out/report.txt"
 	printf '== text report: %s\n== HTML report: %s\n' "$out/report.txt" "$out/report.html"
 }
