@@ -20,6 +20,8 @@
 #include "catalog/pg_type_d.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -89,8 +91,21 @@ identity_person(PG_FUNCTION_ARGS)
 					 errhint("Reinstall the quanyu extension.")));
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	/* The executor's checks, before the index is read without them. */
-	identity_check_table(cache->heap, ACL_SELECT);
+	/*
+	 * The executor's checks, before the index is read without them: SELECT
+	 * on the table or on the three columns read, and no row-level security.
+	 */
+	if (pg_class_aclcheck(cache->heap, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+	{
+		for (AttrNumber att = 1; att <= 3; att++)
+		{
+			AclResult	aclresult = pg_attribute_aclcheck(cache->heap, att, GetUserId(), ACL_SELECT);
+
+			if (aclresult != ACLCHECK_OK)
+				aclcheck_error(aclresult, OBJECT_TABLE, "identity_identifier");
+		}
+	}
+	identity_check_table(cache->heap, ACL_NO_RIGHTS);
 
 	rules = identity_rules_current();
 	rule = identity_rules_type(rules, VARDATA_ANY(type), VARSIZE_ANY_EXHDR(type));
