@@ -111,6 +111,13 @@ CREATE FUNCTION identity_link(query text,
 	AS 'MODULE_PATHNAME', 'identity_link' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION identity_link(text) IS 'ingest identifier pairs (type_a, value_a, type_b, value_b [, seen_at]) returned by a query: normalise, block junk, merge persons; returns counts';
 
+CREATE FUNCTION identity_link_arrays(type_a text[], value_a text[], type_b text[], value_b text[],
+	seen_at timestamptz[] DEFAULT NULL,
+	OUT pairs_read bigint, OUT identifiers_new bigint, OUT persons_new bigint,
+	OUT merges bigint, OUT pairs_refused bigint, OUT values_blocked bigint)
+	AS 'MODULE_PATHNAME', 'identity_link_arrays' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION identity_link_arrays(text[], text[], text[], text[], timestamptz[]) IS 'identity_link over pairs given as parallel arrays (element i of each is one pair), for drivers to bind as parameters; seen_at NULL means now';
+
 CREATE FUNCTION identity_link_table(source regclass,
 	OUT pairs_read bigint, OUT identifiers_new bigint, OUT persons_new bigint,
 	OUT merges bigint, OUT pairs_refused bigint, OUT values_blocked bigint)

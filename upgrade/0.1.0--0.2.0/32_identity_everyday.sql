@@ -11,3 +11,11 @@ CREATE TRIGGER identity_rule_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCAT
 
 CREATE OR REPLACE FUNCTION identity_person(id_type text, id_value text) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'identity_person' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- Pairs as parallel arrays, for drivers to bind as parameters.
+CREATE FUNCTION identity_link_arrays(type_a text[], value_a text[], type_b text[], value_b text[],
+	seen_at timestamptz[] DEFAULT NULL,
+	OUT pairs_read bigint, OUT identifiers_new bigint, OUT persons_new bigint,
+	OUT merges bigint, OUT pairs_refused bigint, OUT values_blocked bigint)
+	AS 'MODULE_PATHNAME', 'identity_link_arrays' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION identity_link_arrays(text[], text[], text[], text[], timestamptz[]) IS 'identity_link over pairs given as parallel arrays (element i of each is one pair), for drivers to bind as parameters; seen_at NULL means now';
