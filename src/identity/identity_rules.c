@@ -350,6 +350,9 @@ identity_rules_cached(FunctionCallInfo fcinfo, bool read_only)
  * invalidation after the load.  Callbacks only bump the counter: the rules
  * in use by a call are never freed under it.
  *
+ * The invalidations are taken once per statement, and the rules found at
+ * a statement's first call serve the whole statement.
+ *
  * In parallel mode (no new snapshot may be taken) they are kept for one
  * statement of one role, under TopTransactionContext, as before 0.2.0.
  */
@@ -358,6 +361,10 @@ static IdentityRules *identity_backend_rules = NULL;
 static uint64 identity_backend_rules_gen = 0;	/* generation they were loaded at */
 static uint64 identity_rules_gen = 1;	/* bumped by every invalidation */
 static bool identity_rules_callback_set = false;
+/* the statement they were last checked for */
+static LocalTransactionId identity_backend_lxid = InvalidLocalTransactionId;
+static CommandId identity_backend_cid = InvalidCommandId;
+static TimestampTz identity_backend_start = 0;
 
 static MemoryContext identity_stmt_rules_cxt = NULL;
 static IdentityRules *identity_stmt_rules = NULL;
@@ -445,13 +452,42 @@ identity_rules_current(void)
 		CacheRegisterRelcacheCallback(identity_rules_relcache_callback, (Datum) 0);
 		identity_rules_callback_set = true;
 	}
-	/* Changes committed by other backends since the last look. */
-	AcceptInvalidationMessages();
-	if (identity_backend_rules != NULL && identity_backend_rules_gen == identity_rules_gen)
+	if (identity_backend_rules != NULL)
 	{
-		identity_rules_check_acl(identity_rules_view);
-		return identity_backend_rules;
+#if PG_VERSION_NUM >= 170000
+		LocalTransactionId lxid = MyProc->vxid.lxid;
+#else
+		LocalTransactionId lxid = MyProc->lxid;
+#endif
+		CommandId	cid = GetCurrentCommandId(false);
+		TimestampTz start = GetCurrentStatementStartTimestamp();
+
+		/*
+		 * One statement sees one set of rules (the function is STABLE); a
+		 * new statement (or command) first takes the invalidations other
+		 * backends sent since, as a lock acquisition would.
+		 */
+		if (lxid != identity_backend_lxid || cid != identity_backend_cid ||
+			start != identity_backend_start)
+		{
+			AcceptInvalidationMessages();
+			identity_backend_lxid = lxid;
+			identity_backend_cid = cid;
+			identity_backend_start = start;
+		}
+		else
+		{
+			identity_rules_check_acl(identity_rules_view);
+			return identity_backend_rules;
+		}
+		if (identity_backend_rules_gen == identity_rules_gen)
+		{
+			identity_rules_check_acl(identity_rules_view);
+			return identity_backend_rules;
+		}
 	}
+	else
+		AcceptInvalidationMessages();
 
 	gen = identity_rules_gen;
 	identity_backend_rules = NULL;
@@ -478,6 +514,13 @@ identity_rules_current(void)
 	identity_backend_rules_cxt = cxt;
 	identity_backend_rules = rules;
 	identity_backend_rules_gen = gen;
+#if PG_VERSION_NUM >= 170000
+	identity_backend_lxid = MyProc->vxid.lxid;
+#else
+	identity_backend_lxid = MyProc->lxid;
+#endif
+	identity_backend_cid = GetCurrentCommandId(false);
+	identity_backend_start = GetCurrentStatementStartTimestamp();
 	return rules;
 }
 
