@@ -73,6 +73,7 @@ extern bool identity_normalize_value(IdentityRules *rules, int rule, const char 
 									 int len, StringInfo out);
 extern bool identity_value_blocked(IdentityRules *rules, int rule, const char *value, int len);
 extern IdentityRules *identity_rules_cached(FunctionCallInfo fcinfo, bool read_only);
+extern IdentityRules *identity_rules_current(void);
 
 /* The identifier graph of one batch. */
 typedef struct IdentityGraph

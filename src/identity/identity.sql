@@ -94,6 +94,13 @@ COMMENT ON VIEW identity_rules IS 'effective identity merge rules: identity_rule
 
 -- Functions -------------------------------------------------------------------
 
+-- Every change of identity_rule tells each backend to drop its cached rules.
+CREATE FUNCTION identity_rule_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'identity_rule_changed' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION identity_rule_changed() IS 'trigger on identity_rule: invalidate the identity rules every backend keeps in memory';
+CREATE TRIGGER identity_rule_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON identity_rule
+	FOR EACH STATEMENT EXECUTE FUNCTION quanyu.identity_rule_changed();
+
 CREATE FUNCTION identity_normalize(id_type text, id_value text) RETURNS text
 	AS 'MODULE_PATHNAME', 'identity_normalize' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION identity_normalize(text, text) IS 'the identifier value as identity merge stores it (phone digits, lower-case email, trimmed), or NULL when a rule blocks it';
@@ -103,6 +110,13 @@ CREATE FUNCTION identity_link(query text,
 	OUT merges bigint, OUT pairs_refused bigint, OUT values_blocked bigint)
 	AS 'MODULE_PATHNAME', 'identity_link' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION identity_link(text) IS 'ingest identifier pairs (type_a, value_a, type_b, value_b [, seen_at]) returned by a query: normalise, block junk, merge persons; returns counts';
+
+CREATE FUNCTION identity_link_arrays(type_a text[], value_a text[], type_b text[], value_b text[],
+	seen_at timestamptz[] DEFAULT NULL,
+	OUT pairs_read bigint, OUT identifiers_new bigint, OUT persons_new bigint,
+	OUT merges bigint, OUT pairs_refused bigint, OUT values_blocked bigint)
+	AS 'MODULE_PATHNAME', 'identity_link_arrays' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION identity_link_arrays(text[], text[], text[], text[], timestamptz[]) IS 'identity_link over pairs given as parallel arrays (element i of each is one pair), for drivers to bind as parameters; seen_at NULL means now';
 
 CREATE FUNCTION identity_link_table(source regclass,
 	OUT pairs_read bigint, OUT identifiers_new bigint, OUT persons_new bigint,
@@ -115,10 +129,7 @@ CREATE FUNCTION identity_link_table(source regclass,
 COMMENT ON FUNCTION identity_link_table(regclass) IS 'identity_link over every row of a table whose columns are (type_a, value_a, type_b, value_b [, seen_at])';
 
 CREATE FUNCTION identity_person(id_type text, id_value text) RETURNS bigint
-	LANGUAGE sql STABLE STRICT PARALLEL SAFE
-	AS $$ SELECT i.person_id FROM quanyu.identity_identifier i
-		WHERE i.id_type OPERATOR(pg_catalog.=) $1
-		AND i.id_value OPERATOR(pg_catalog.=) quanyu.identity_normalize($1, $2) $$;
+	AS 'MODULE_PATHNAME', 'identity_person' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION identity_person(text, text) IS 'current person id of an identifier (after normalisation), NULL when unknown';
 
 CREATE FUNCTION identity_resolve(person_id bigint) RETURNS bigint

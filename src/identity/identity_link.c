@@ -211,15 +211,16 @@ identity_receive_destroy(DestReceiver *self)
  * our own receiver, so rows are never copied into an SPI tuple table.
  */
 static void
-identity_read_batch(IdentityLink *link, const char *query)
+identity_read_batch(IdentityLink *link, const char *query, int nargs, Oid *argtypes,
+					Datum *values, const char *nulls)
 {
-	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
+	SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
 	Portal		portal;
 	IdentityReceiver recv;
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the identity_link query: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
+	portal = SPI_cursor_open(NULL, plan, values, nulls, false);
 	if (portal->tupDesc == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -416,12 +417,14 @@ identity_link_result(FunctionCallInfo fcinfo, IdentityLink *link)
 	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
-PG_FUNCTION_INFO_V1(identity_link);
-/* identity_link(query): ingest a batch of identifier pairs; returns counts */
-Datum
-identity_link(PG_FUNCTION_ARGS)
+/*
+ * Ingest the rows of a query (with its parameters, if any); returns the
+ * result row of counts.
+ */
+static Datum
+identity_link_run(FunctionCallInfo fcinfo, const char *query, int nargs, Oid *argtypes,
+				  Datum *values, const char *nulls)
 {
-	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "identity_link",
 											  ALLOCSET_DEFAULT_SIZES);
 	IdentityLink *link = MemoryContextAllocZero(cxt, sizeof(IdentityLink));
@@ -450,7 +453,7 @@ identity_link(PG_FUNCTION_ARGS)
 	link->g = identity_graph_create(cxt);
 	qy_unpin_search_path(nestlevel);
 
-	identity_read_batch(link, query);
+	identity_read_batch(link, query, nargs, argtypes, values, nulls);
 	identity_phase_done(link, "read");
 
 	nestlevel = qy_pin_search_path();
@@ -467,5 +470,81 @@ identity_link(PG_FUNCTION_ARGS)
 	SPI_finish();
 	result = identity_link_result(fcinfo, link);
 	MemoryContextDelete(cxt);
-	PG_RETURN_DATUM(result);
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(identity_link);
+/* identity_link(query): ingest a batch of identifier pairs; returns counts */
+Datum
+identity_link(PG_FUNCTION_ARGS)
+{
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_DATUM(identity_link_run(fcinfo, query, 0, NULL, NULL, NULL));
+}
+
+/* The number of elements of a one-dimensional array argument (0 when empty). */
+static int
+identity_array_length(FunctionCallInfo fcinfo, int argno, const char *name, Oid elemtype)
+{
+	ArrayType  *a;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name),
+				 errhint("Pass an empty array for no rows.")));
+	a = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_ELEMTYPE(a) != elemtype)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s must be an array of %s", name, format_type_be(elemtype))));
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", name),
+				 errdetail("It has %d dimensions.", ARR_NDIM(a))));
+	return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+}
+
+PG_FUNCTION_INFO_V1(identity_link_arrays);
+/*
+ * identity_link_arrays(type_a, value_a, type_b, value_b [, seen_at]): the
+ * pairs as parallel arrays, which drivers bind as parameters: the values are
+ * data and never become SQL text.  Element i of each array is one pair; a
+ * NULL seen_at array (or element) means the transaction's start time.
+ */
+Datum
+identity_link_arrays(PG_FUNCTION_ARGS)
+{
+	static const char *const names[5] = {"type_a", "value_a", "type_b", "value_b", "seen_at"};
+	Oid			argtypes[5] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int			n = identity_array_length(fcinfo, 0, names[0], TEXTOID);
+
+	for (int k = 0; k < 5; k++)
+	{
+		int			len;
+
+		if (k == 4 && PG_ARGISNULL(4))
+		{
+			nulls[4] = 'n';
+			values[4] = (Datum) 0;
+			continue;
+		}
+		len = identity_array_length(fcinfo, k, names[k], k == 4 ? TIMESTAMPTZOID : TEXTOID);
+		if (len != n)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("identity_link_arrays arrays differ in length"),
+					 errdetail("Array %s has length %d and %s has length %d.", names[0], n, names[k], len)));
+		values[k] = PointerGetDatum(PG_GETARG_ARRAYTYPE_P(k));
+	}
+	PG_RETURN_DATUM(identity_link_run(fcinfo,
+									  "SELECT u.type_a, u.value_a, u.type_b, u.value_b, u.seen_at "
+									  "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+									  "pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) "
+									  "AS u (type_a, value_a, type_b, value_b, seen_at)",
+									  5, argtypes, values, nulls));
 }

@@ -15,6 +15,10 @@
 #include "utils/memutils.h"
 #include "access/xact.h"
 #include "storage/proc.h"
+#include "commands/trigger.h"
+#include "utils/acl.h"
+#include "utils/inval.h"
+#include "utils/snapmgr.h"
 
 #include "common/sql_safety.h"
 #include "identity/identity.h"
@@ -334,19 +338,67 @@ identity_rules_cached(FunctionCallInfo fcinfo, bool read_only)
 }
 
 /*
- * The rules identity_normalize reads, kept for one statement of one role:
- * identity_person calls it from a SQL function body, whose executor state
- * (and so fn_extra) is rebuilt on every call, and loading the rules through
- * SPI costs far more than the lookup.  A write in the transaction (a new
- * command id), a new statement or another user loads them again.  The
- * memory is under TopTransactionContext, so it goes with the transaction.
+ * The rules identity_normalize and identity_person read.
+ *
+ * Outside parallel mode they are kept per backend, under CacheMemoryContext,
+ * and loaded again after any change of identity_rule: a statement trigger on
+ * identity_rule (identity_rule_changed) sends a relcache invalidation of the
+ * table, which every backend receives (this one at the next command, others
+ * once the change commits), and our relcache callback bumps a generation
+ * counter.  The rules are loaded under the latest snapshot, so a change that
+ * committed before the load is in it and one that commits after it sends its
+ * invalidation after the load.  Callbacks only bump the counter: the rules
+ * in use by a call are never freed under it.
+ *
+ * The invalidations are taken once per statement, and the rules found at
+ * a statement's first call serve the whole statement.
+ *
+ * In parallel mode (no new snapshot may be taken) they are kept for one
+ * statement of one role, under TopTransactionContext, as before 0.2.0.
  */
+static MemoryContext identity_backend_rules_cxt = NULL;
+static IdentityRules *identity_backend_rules = NULL;
+static uint64 identity_backend_rules_gen = 0;	/* generation they were loaded at */
+static uint64 identity_rules_gen = 1;	/* bumped by every invalidation */
+static bool identity_rules_callback_set = false;
+/* the statement they were last checked for */
+static LocalTransactionId identity_backend_lxid = InvalidLocalTransactionId;
+static CommandId identity_backend_cid = InvalidCommandId;
+static TimestampTz identity_backend_start = 0;
+
 static MemoryContext identity_stmt_rules_cxt = NULL;
 static IdentityRules *identity_stmt_rules = NULL;
 static LocalTransactionId identity_stmt_lxid = InvalidLocalTransactionId;
 static CommandId identity_stmt_cid = InvalidCommandId;
 static TimestampTz identity_stmt_start = 0;
 static Oid	identity_stmt_user = InvalidOid;
+
+/*
+ * Relcache callback: any invalidation of identity_rule (or of every
+ * relation) makes the backend's rules stale.  Other relations are ignored
+ * by OID: the OID of identity_rule is looked up at load time and a drop of
+ * the table invalidates it too.
+ */
+static Oid	identity_rule_relid = InvalidOid;
+
+static void
+identity_rules_relcache_callback(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == identity_rule_relid || !OidIsValid(identity_rule_relid))
+		identity_rules_gen++;
+}
+
+/* The caller must hold SELECT on the identity_rules view. */
+static Oid	identity_rules_view = InvalidOid;
+
+static void
+identity_rules_check_acl(Oid view)
+{
+	AclResult	aclresult = pg_class_aclcheck(view, GetUserId(), ACL_SELECT);
+
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_VIEW, "identity_rules");
+}
 
 static IdentityRules *
 identity_rules_for_statement(void)
@@ -378,12 +430,124 @@ identity_rules_for_statement(void)
 	return identity_stmt_rules;
 }
 
+/*
+ * The effective rules for a reader (identity_normalize, identity_person).
+ * The caller must hold SELECT on the identity_rules view, as when the rules
+ * were read through it on every statement.
+ */
+IdentityRules *
+identity_rules_current(void)
+{
+	uint64		gen;
+	MemoryContext volatile cxt;
+	IdentityRules *volatile rules = NULL;
+
+	if (IsInParallelMode())
+	{
+		identity_rules_check_acl(identity_table_oid("identity_rules"));
+		return identity_rules_for_statement();
+	}
+	if (!identity_rules_callback_set)
+	{
+		CacheRegisterRelcacheCallback(identity_rules_relcache_callback, (Datum) 0);
+		identity_rules_callback_set = true;
+	}
+	if (identity_backend_rules != NULL)
+	{
+#if PG_VERSION_NUM >= 170000
+		LocalTransactionId lxid = MyProc->vxid.lxid;
+#else
+		LocalTransactionId lxid = MyProc->lxid;
+#endif
+		CommandId	cid = GetCurrentCommandId(false);
+		TimestampTz start = GetCurrentStatementStartTimestamp();
+
+		/*
+		 * One statement sees one set of rules (the function is STABLE); a
+		 * new statement (or command) first takes the invalidations other
+		 * backends sent since, as a lock acquisition would.
+		 */
+		if (lxid != identity_backend_lxid || cid != identity_backend_cid ||
+			start != identity_backend_start)
+		{
+			AcceptInvalidationMessages();
+			identity_backend_lxid = lxid;
+			identity_backend_cid = cid;
+			identity_backend_start = start;
+		}
+		else
+		{
+			identity_rules_check_acl(identity_rules_view);
+			return identity_backend_rules;
+		}
+		if (identity_backend_rules_gen == identity_rules_gen)
+		{
+			identity_rules_check_acl(identity_rules_view);
+			return identity_backend_rules;
+		}
+	}
+	else
+		AcceptInvalidationMessages();
+
+	gen = identity_rules_gen;
+	identity_backend_rules = NULL;
+	identity_rule_relid = identity_table_oid("identity_rule");
+	identity_rules_view = identity_table_oid("identity_rules");
+	identity_rules_check_acl(identity_rules_view);
+	if (identity_backend_rules_cxt != NULL)
+		MemoryContextDelete(identity_backend_rules_cxt);
+	identity_backend_rules_cxt = NULL;
+	cxt = AllocSetContextCreate(CacheMemoryContext, "identity rules (backend)",
+								ALLOCSET_SMALL_SIZES);
+	PG_TRY();
+	{
+		PushActiveSnapshot(GetLatestSnapshot());
+		rules = identity_rules_load(cxt, true);
+		PopActiveSnapshot();
+	}
+	PG_CATCH();
+	{
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	identity_backend_rules_cxt = cxt;
+	identity_backend_rules = rules;
+	identity_backend_rules_gen = gen;
+#if PG_VERSION_NUM >= 170000
+	identity_backend_lxid = MyProc->vxid.lxid;
+#else
+	identity_backend_lxid = MyProc->lxid;
+#endif
+	identity_backend_cid = GetCurrentCommandId(false);
+	identity_backend_start = GetCurrentStatementStartTimestamp();
+	return rules;
+}
+
+PG_FUNCTION_INFO_V1(identity_rule_changed);
+/*
+ * Statement trigger on identity_rule: tell every backend (this one at the
+ * next command, the others at commit) that the cached rules are stale.
+ */
+Datum
+identity_rule_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("identity_rule_changed() was not called by the trigger manager")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
+}
+
 PG_FUNCTION_INFO_V1(identity_normalize);
 /* identity_normalize(type, value): the stored form, or NULL when blocked */
 Datum
 identity_normalize(PG_FUNCTION_ARGS)
 {
-	IdentityRules *rules = identity_rules_for_statement();
+	IdentityRules *rules = identity_rules_current();
 	text	   *type = PG_GETARG_TEXT_PP(0);
 	text	   *value = PG_GETARG_TEXT_PP(1);
 	StringInfoData out;
