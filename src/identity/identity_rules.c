@@ -361,17 +361,43 @@ static IdentityRules *identity_backend_rules = NULL;
 static uint64 identity_backend_rules_gen = 0;	/* generation they were loaded at */
 static uint64 identity_rules_gen = 1;	/* bumped by every invalidation */
 static bool identity_rules_callback_set = false;
+/* Which statement (or command) of which transaction is running. */
+typedef struct StatementKey
+{
+	LocalTransactionId lxid;
+	CommandId	cid;
+	TimestampTz start;
+} StatementKey;
+
 /* the statement they were last checked for */
-static LocalTransactionId identity_backend_lxid = InvalidLocalTransactionId;
-static CommandId identity_backend_cid = InvalidCommandId;
-static TimestampTz identity_backend_start = 0;
+static StatementKey identity_backend_stmt = {InvalidLocalTransactionId, InvalidCommandId, 0};
 
 static MemoryContext identity_stmt_rules_cxt = NULL;
 static IdentityRules *identity_stmt_rules = NULL;
-static LocalTransactionId identity_stmt_lxid = InvalidLocalTransactionId;
-static CommandId identity_stmt_cid = InvalidCommandId;
-static TimestampTz identity_stmt_start = 0;
+static StatementKey identity_stmt_key = {InvalidLocalTransactionId, InvalidCommandId, 0};
 static Oid	identity_stmt_user = InvalidOid;
+
+/* The key of the running statement. */
+static StatementKey
+statement_key_current(void)
+{
+	StatementKey key;
+
+#if PG_VERSION_NUM >= 170000
+	key.lxid = MyProc->vxid.lxid;
+#else
+	key.lxid = MyProc->lxid;
+#endif
+	key.cid = GetCurrentCommandId(false);
+	key.start = GetCurrentStatementStartTimestamp();
+	return key;
+}
+
+static inline bool
+statement_key_equal(StatementKey a, StatementKey b)
+{
+	return a.lxid == b.lxid && a.cid == b.cid && a.start == b.start;
+}
 
 /*
  * Relcache callback: any invalidation of identity_rule (or of every
@@ -403,29 +429,22 @@ identity_rules_check_acl(Oid view)
 static IdentityRules *
 identity_rules_for_statement(void)
 {
-#if PG_VERSION_NUM >= 170000
-	LocalTransactionId lxid = MyProc->vxid.lxid;
-#else
-	LocalTransactionId lxid = MyProc->lxid;
-#endif
-	CommandId	cid = GetCurrentCommandId(false);
-	TimestampTz start = GetCurrentStatementStartTimestamp();
+	StatementKey key = statement_key_current();
 	Oid			user = GetUserId();
 
-	if (identity_stmt_rules != NULL && identity_stmt_lxid == lxid && identity_stmt_cid == cid &&
-		identity_stmt_start == start && identity_stmt_user == user)
+	if (identity_stmt_rules != NULL && statement_key_equal(identity_stmt_key, key) &&
+		identity_stmt_user == user)
 		return identity_stmt_rules;
 	/* A context of an earlier transaction was freed with it. */
-	if (identity_stmt_rules_cxt != NULL && identity_stmt_lxid == lxid)
+	if (identity_stmt_rules_cxt != NULL && identity_stmt_key.lxid == key.lxid)
 		MemoryContextDelete(identity_stmt_rules_cxt);
 	identity_stmt_rules_cxt = NULL;
 	identity_stmt_rules = NULL;
 	identity_stmt_rules_cxt = AllocSetContextCreate(TopTransactionContext, "identity rules",
 													ALLOCSET_SMALL_SIZES);
-	identity_stmt_lxid = lxid;
+	identity_stmt_key.lxid = key.lxid;
 	identity_stmt_rules = identity_rules_load(identity_stmt_rules_cxt, true);
-	identity_stmt_cid = cid;
-	identity_stmt_start = start;
+	identity_stmt_key = key;
 	identity_stmt_user = user;
 	return identity_stmt_rules;
 }
@@ -454,26 +473,17 @@ identity_rules_current(void)
 	}
 	if (identity_backend_rules != NULL)
 	{
-#if PG_VERSION_NUM >= 170000
-		LocalTransactionId lxid = MyProc->vxid.lxid;
-#else
-		LocalTransactionId lxid = MyProc->lxid;
-#endif
-		CommandId	cid = GetCurrentCommandId(false);
-		TimestampTz start = GetCurrentStatementStartTimestamp();
+		StatementKey key = statement_key_current();
 
 		/*
 		 * One statement sees one set of rules (the function is STABLE); a
 		 * new statement (or command) first takes the invalidations other
 		 * backends sent since, as a lock acquisition would.
 		 */
-		if (lxid != identity_backend_lxid || cid != identity_backend_cid ||
-			start != identity_backend_start)
+		if (!statement_key_equal(key, identity_backend_stmt))
 		{
 			AcceptInvalidationMessages();
-			identity_backend_lxid = lxid;
-			identity_backend_cid = cid;
-			identity_backend_start = start;
+			identity_backend_stmt = key;
 		}
 		else
 		{
@@ -514,13 +524,7 @@ identity_rules_current(void)
 	identity_backend_rules_cxt = cxt;
 	identity_backend_rules = rules;
 	identity_backend_rules_gen = gen;
-#if PG_VERSION_NUM >= 170000
-	identity_backend_lxid = MyProc->vxid.lxid;
-#else
-	identity_backend_lxid = MyProc->lxid;
-#endif
-	identity_backend_cid = GetCurrentCommandId(false);
-	identity_backend_start = GetCurrentStatementStartTimestamp();
+	identity_backend_stmt = statement_key_current();
 	return rules;
 }
 
