@@ -67,17 +67,24 @@ add_array_ids(AudienceExpanded *ea, ArrayType *array, Oid elemtype)
 		audience_expanded_add_ids(ea, batch, fill);
 }
 
-PG_FUNCTION_INFO_V1(audience_from_int2_array);
-/* int2[] -> audience (psycopg 3 sends a list of small ints as smallint[]) */
-Datum
-audience_from_int2_array(PG_FUNCTION_ARGS)
+/* The audience of the ids in argument 0, an array of elemtype. */
+static Datum
+audience_from_array(FunctionCallInfo fcinfo, Oid elemtype)
 {
 	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
 	AudienceExpanded *ea = audience_expanded_new(CurrentMemoryContext);
 
 	check_no_nulls(array);
-	add_array_ids(ea, array, INT2OID);
+	add_array_ids(ea, array, elemtype);
 	PG_RETURN_AUDIENCE(ea);
+}
+
+PG_FUNCTION_INFO_V1(audience_from_int2_array);
+/* int2[] -> audience (psycopg 3 sends a list of small ints as smallint[]) */
+Datum
+audience_from_int2_array(PG_FUNCTION_ARGS)
+{
+	return audience_from_array(fcinfo, INT2OID);
 }
 
 PG_FUNCTION_INFO_V1(audience_from_int4_array);
@@ -85,12 +92,7 @@ PG_FUNCTION_INFO_V1(audience_from_int4_array);
 Datum
 audience_from_int4_array(PG_FUNCTION_ARGS)
 {
-	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
-	AudienceExpanded *ea = audience_expanded_new(CurrentMemoryContext);
-
-	check_no_nulls(array);
-	add_array_ids(ea, array, INT4OID);
-	PG_RETURN_AUDIENCE(ea);
+	return audience_from_array(fcinfo, INT4OID);
 }
 
 PG_FUNCTION_INFO_V1(audience_from_int8_array);
@@ -98,12 +100,7 @@ PG_FUNCTION_INFO_V1(audience_from_int8_array);
 Datum
 audience_from_int8_array(PG_FUNCTION_ARGS)
 {
-	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
-	AudienceExpanded *ea = audience_expanded_new(CurrentMemoryContext);
-
-	check_no_nulls(array);
-	add_array_ids(ea, array, INT8OID);
-	PG_RETURN_AUDIENCE(ea);
+	return audience_from_array(fcinfo, INT8OID);
 }
 
 /* The ids as a one-dimensional array of int4 or int8. */
