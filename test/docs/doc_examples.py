@@ -282,10 +282,11 @@ def main(argv):
         if ok:
             print("ok %d - %s" % (i, rel))
         else:
-            print("not ok %d - %s" % (i, (diags[0] if diags else rel)[:160]))
+            print("not ok %d - %s" % (i, (diags[0] if diags else rel).split("\n")[0][:160]))
         print("# %s: %s" % (rel, summary))
         for d in diags:
-            print("#   " + d)
+            for line in d.split("\n"):
+                print("#   " + line)
         if not ok:
             failed += 1
         sys.stdout.flush()
