@@ -4,7 +4,10 @@
 Usage (from test/docs/doc_examples.sh, or by hand against a running server
 with PGHOST/PGPORT/PGUSER set; QY_PSQL names the psql binary):
 
-    python3 test/docs/doc_examples.py [FILE.md ...]
+    python3 test/docs/doc_examples.py [--show] [FILE.md ...]
+
+--show writes every block's output (stdout, then stderr) to stderr, headed
+by FILE:LINE: the way to produce a ```text block by running the block.
 
 The convention (doc/development.md, "Docs that run"):
 
@@ -38,6 +41,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PSQL = os.environ.get("QY_PSQL", "psql")
 TIMEOUT = int(os.environ.get("DOC_TIMEOUT", "120"))
 SEARCH_PATH = '"$user", quanyu, public'
+SHOW = False
 
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([A-Za-z0-9_+-]*)\s*$")
 MARKER = re.compile(r"^\s*<!--\s*doc-test:\s*(.*?)\s*-->\s*$")
@@ -159,6 +163,11 @@ def fresh_db(db):
         raise RuntimeError("cannot create %s: %s" % (db, r.stderr.strip()))
 
 
+def roles():
+    r = psql("postgres", "-At", "-c", "SELECT rolname FROM pg_roles")
+    return set(r.stdout.split("\n")) - {""}
+
+
 def split_stream(text, marker):
     """{block index: text} from a stream cut by marker lines."""
     parts = {}
@@ -217,15 +226,29 @@ def run_file(path, db):
     if not blocks:
         return True, summary, diags
     fresh_db(db)
+    roles_before = roles()
     started = time.time()
     try:
         r = subprocess.run([PSQL, "-X", "-d", db], input="\n".join(script) + "\n",
                            capture_output=True, text=True, cwd=REPO, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return False, summary, ["%s: did not finish in %d s" % (rel, TIMEOUT)]
+    finally:
+        # Roles belong to the cluster: drop the ones the file created (with
+        # its database), so every file and every run starts alike.
+        new_roles = roles() - roles_before
+        psql("postgres", "-c", "SET client_min_messages = warning", "-c", "DROP DATABASE IF EXISTS %s" % db)
+        for role in sorted(new_roles):
+            psql("postgres", "-c", 'DROP ROLE IF EXISTS "%s"' % role.replace('"', '""'))
     summary += " (%.1f s)" % (time.time() - started)
     out = split_stream(r.stdout, marker)
     err = split_stream(r.stderr, marker)
+    if SHOW:
+        for n, b in enumerate(blocks):
+            if str(n) in err:
+                sys.stderr.write("==== %s:%d%s\n%s\n%s\n" % (rel, b.line, " (error)" if b.mode == "error" else "",
+                                 "\n".join(normalize(out.get(str(n), ""))),
+                                 "\n".join(normalize(err.get(str(n), "")))))
     ran = [k for k in err if k != "end"]
     if "end" not in err:
         # ON_ERROR_STOP ended the session in the last block that started.
@@ -261,6 +284,10 @@ def run_file(path, db):
 
 
 def main(argv):
+    global SHOW
+    if len(argv) > 1 and argv[1] == "--show":
+        SHOW = True
+        argv = argv[:1] + argv[2:]
     if len(argv) > 1:
         files = [os.path.abspath(a) for a in argv[1:]]
     else:
