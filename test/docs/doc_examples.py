@@ -263,17 +263,13 @@ def run_file(path, db):
                 sys.stderr.write("==== %s:%d%s\n%s\n%s\n" % (rel, b.line, " (error)" if b.mode == "error" else "",
                                  "\n".join(normalize(out.get(str(n), ""))),
                                  "\n".join(normalize(err.get(str(n), "")))))
-    ran = [k for k in err if k != "end"]
+    ran = [int(k) for k in err if k != "end"]
+    stopped = None
     if "end" not in err:
         # ON_ERROR_STOP ended the session in the last block that started.
-        n = max(int(k) for k in ran) if ran else None
-        where = "%s:%d" % (rel, blocks[n].line) if n is not None else rel
-        msg = (err.get(str(n), "") if n is not None else r.stderr).strip() or r.stderr.strip()
-        diags.append("%s: the block failed (psql exit %d):" % (where, r.returncode))
-        diags.extend("  " + l for l in msg.split("\n"))
-        return False, summary, diags
+        stopped = max(ran) if ran else -1
     for n, b in enumerate(blocks):
-        if b.mode == "skip":
+        if b.mode == "skip" or (stopped is not None and n >= stopped):
             continue
         o = out.get(str(n), "")
         e = err.get(str(n), "")
@@ -289,6 +285,11 @@ def run_file(path, db):
                      % (rel, b.line, b.output.line))
         for l in difflib.unified_diff(expected, actual, "documented", "actual", lineterm="", n=2):
             diags.append("  " + l)
+    if stopped is not None:
+        where = "%s:%d" % (rel, blocks[stopped].line) if stopped >= 0 else rel
+        msg = (err.get(str(stopped), "") if stopped >= 0 else r.stderr).strip() or r.stderr.strip()
+        diags.append("%s: the block failed (psql exit %d), the blocks after it did not run:" % (where, r.returncode))
+        diags.extend("  " + l for l in msg.split("\n"))
     return not diags, summary, diags
 
 
