@@ -5,7 +5,7 @@ SELECT plan(31);
 
 -- Raw sample: master_id, sample_id, YYYYMMDD, CDs, dollars (CRLF, space-separated).
 CREATE TEMP TABLE cdnow_raw (master_id text, customer int, day text, cds int, amount numeric);
-\copy cdnow_raw FROM PROGRAM 'tr -d "\r" < test/data/cdnow/CDNOW_sample.txt | sed -E "s/^ +//; s/ +/,/g"' CSV
+\copy cdnow_raw FROM PROGRAM 'sed -E "s/\r$//; s/^ +//; s/ +/,/g" test/data/cdnow/CDNOW_sample.txt' CSV
 CREATE TEMP TABLE cdnow_orders AS
     SELECT customer, to_date(day, 'YYYYMMDD')::timestamptz AS ts, amount FROM cdnow_raw;
 CREATE TEMP TABLE cdnow_published (id int, frequency int, recency float8, t float8);
