@@ -203,7 +203,9 @@ BEGIN
 				USING ERRCODE = 'wrong_object_type', HINT = 'Drop it with segment_drop first, or choose another name.';
 		END IF;
 		v := old.version + CASE WHEN old.definition IS DISTINCT FROM seg_def OR old.kind <> seg_kind THEN 1 ELSE 0 END;
-		UPDATE quanyu.segment s SET kind = seg_kind, definition = seg_def,
+		-- Whoever defines a segment owns it from now on (a query's SQL
+		-- then runs as them).
+		UPDATE quanyu.segment s SET kind = seg_kind, definition = seg_def, owner = CURRENT_USER,
 			description = coalesce($4, s.description), refresh_policy = coalesce($5, s.refresh_policy),
 			full_every = coalesce($6, s.full_every), version = v
 		WHERE s.name = seg_name;
