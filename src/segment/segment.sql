@@ -685,12 +685,9 @@ BEGIN
 		known := known + coalesce(n, 0);
 	END IF;
 
-	-- Never hand an erased id out again.
-	IF cardinality(ids) > 0 THEN
-		INSERT INTO quanyu.identity_state (next_person_id) VALUES (ids[cardinality(ids)] + 1)
-		ON CONFLICT (singleton) DO UPDATE
-		SET next_person_id = greatest(quanyu.identity_state.next_person_id, excluded.next_person_id);
-	END IF;
+	-- identity_state is left alone: every id identity_link handed out is
+	-- below next_person_id, which only grows, so an erased id is never
+	-- handed out again (and an unknown id must not use up the id space).
 	IF known = 0 THEN
 		RAISE NOTICE 'identity_forget: nothing stored belongs to the % person id(s) given', nreq
 			USING DETAIL = 'Unknown or already erased persons are not an error.';
