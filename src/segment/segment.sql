@@ -558,14 +558,15 @@ BEGIN
 	SELECT a.atttypid INTO typ FROM pg_catalog.pg_attribute a
 	WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped;
 	IF NOT FOUND THEN
-		RAISE EXCEPTION 'column "%" of relation % does not exist', $2, $1 USING ERRCODE = 'undefined_column';
+		RAISE EXCEPTION 'column "%" does not exist', $2
+			USING ERRCODE = 'undefined_column', DETAIL = format('Relation %s has no column of that name.', $1);
 	END IF;
 	WHILE (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid = typ) = 'd' LOOP
 		SELECT t.typbasetype INTO typ FROM pg_catalog.pg_type t WHERE t.oid = typ;
 	END LOOP;
 	IF typ <> 'quanyu.audience'::regtype THEN
-		RAISE EXCEPTION 'column "%" of relation % is of type %, not audience', $2, $1, typ::regtype
-			USING ERRCODE = 'datatype_mismatch';
+		RAISE EXCEPTION 'column "%" is of type %, not audience', $2, typ::regtype
+			USING ERRCODE = 'datatype_mismatch', DETAIL = format('Only audience columns of %s can be registered for erasure.', $1);
 	END IF;
 	IF NOT (pg_catalog.has_column_privilege($1, $2::name, 'UPDATE') AND pg_catalog.has_column_privilege($1, $2::name, 'SELECT')) THEN
 		RAISE EXCEPTION 'permission denied for table %', rel

@@ -1,5 +1,6 @@
--- segments, snapshots and erasure (src/segment/segment.sql and
--- src/security/segment_grants.sql): 0.1.0 -> 0.2.0, new objects only.
+-- segments, snapshots and erasure (src/segment/segment.sql): 0.1.0 -> 0.2.0,
+-- new objects only.  Their grants are in 91_segment_grants.sql, after
+-- 90_security.sql has created the roles (0.1.0 had none).
 
 -- src/segment/segment.sql: named segments and tags, their snapshots, and
 -- erasure of a person (doc/activation.md).
@@ -561,14 +562,15 @@ BEGIN
 	SELECT a.atttypid INTO typ FROM pg_catalog.pg_attribute a
 	WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped;
 	IF NOT FOUND THEN
-		RAISE EXCEPTION 'column "%" of relation % does not exist', $2, $1 USING ERRCODE = 'undefined_column';
+		RAISE EXCEPTION 'column "%" does not exist', $2
+			USING ERRCODE = 'undefined_column', DETAIL = format('Relation %s has no column of that name.', $1);
 	END IF;
 	WHILE (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid = typ) = 'd' LOOP
 		SELECT t.typbasetype INTO typ FROM pg_catalog.pg_type t WHERE t.oid = typ;
 	END LOOP;
 	IF typ <> 'quanyu.audience'::regtype THEN
-		RAISE EXCEPTION 'column "%" of relation % is of type %, not audience', $2, $1, typ::regtype
-			USING ERRCODE = 'datatype_mismatch';
+		RAISE EXCEPTION 'column "%" is of type %, not audience', $2, typ::regtype
+			USING ERRCODE = 'datatype_mismatch', DETAIL = format('Only audience columns of %s can be registered for erasure.', $1);
 	END IF;
 	IF NOT (pg_catalog.has_column_privilege($1, $2::name, 'UPDATE') AND pg_catalog.has_column_privilege($1, $2::name, 'SELECT')) THEN
 		RAISE EXCEPTION 'permission denied for table %', rel
@@ -707,16 +709,3 @@ CREATE FUNCTION identity_forget(person_id bigint)
 	SET search_path = pg_catalog, quanyu, pg_temp
 	AS $$ SELECT * FROM quanyu.identity_forget(ARRAY[$1]) $$;
 COMMENT ON FUNCTION identity_forget(bigint) IS 'erase one person: identity_forget(ARRAY[person_id])';
-
--- src/security/segment_grants.sql: privileges on the segment and erasure
--- tables (src/segment/segment.sql), after roles.sql has made the roles.
---
--- quanyu_reader reads segments, snapshots, the erasure registry and audit.
--- quanyu_writer defines and refreshes segments, registers audience columns
--- and erases persons (identity_forget deletes identity rows).
-GRANT SELECT ON quanyu.segment, quanyu.segment_snapshot, quanyu.segment_storage,
-	quanyu.erasure_column, quanyu.erasure_log TO quanyu_reader;
-GRANT INSERT, UPDATE, DELETE ON quanyu.segment, quanyu.segment_snapshot TO quanyu_writer;
-GRANT INSERT, DELETE ON quanyu.erasure_column TO quanyu_writer;
-GRANT INSERT ON quanyu.erasure_log TO quanyu_writer;
-GRANT DELETE ON quanyu.identity_identifier, quanyu.identity_merge, quanyu.identity_refusal TO quanyu_writer;
