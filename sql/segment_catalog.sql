@@ -88,6 +88,22 @@ SELECT segment_define_query('secret', 'SELECT 1 FROM pg_authid');
 RESET SESSION AUTHORIZATION;
 SELECT segment, cardinality FROM segment_refresh('who', '2026-06-01');
 SELECT current_user;
+-- The owner's SQL cannot take back the refreshing role's privileges: it runs
+-- in a security-restricted operation, where SET ROLE and RESET ROLE fail.
+SET SESSION AUTHORIZATION quanyu_test_seg_writer;
+SELECT segment_define_query('sneaky', 'SELECT 1 FROM (SELECT set_config(''role'', ''none'', true)) x');
+RESET SESSION AUTHORIZATION;
+SELECT * FROM segment_refresh('sneaky', '2026-06-01');
+SELECT current_user, current_setting('role');
+SELECT segment_drop('sneaky');
+-- The runner itself checks membership and takes one query only.
+SET SESSION AUTHORIZATION quanyu_test_seg_writer2;
+SELECT segment_query_run('SELECT 1', 'quanyu_test_seg_writer', 'public', NULL, false);
+RESET SESSION AUTHORIZATION;
+SELECT segment_query_run('SELECT 1; SELECT 2', 'quanyu_test_seg_writer', 'public', NULL, false);
+SELECT segment_query_run('SELECT 1 -- a comment', 'quanyu_test_seg_writer', 'public', NULL, false);
+SELECT segment_query_run('SELECT 1', 'no_such_role', 'public', NULL, false);
+SELECT segment_query_run('SELECT 1', 'quanyu_test_seg_writer', NULL, NULL, false);
 -- Readers read; they cannot define or refresh.
 SET SESSION AUTHORIZATION quanyu_test_seg_reader;
 SELECT name, cardinality(members) FROM segment ORDER BY name;

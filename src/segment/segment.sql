@@ -220,6 +220,14 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION segment_define(text, text, text, text, text, integer) IS 'create or redefine a rule, query or imported segment; returns its version (raised when the definition changes)';
 
+-- Run SQL returning person ids as a role, in a security-restricted
+-- operation (no SET ROLE, no temp tables), under a search_path, $1 = as_of.
+CREATE FUNCTION segment_query_run(query text, owner text, search_path text, as_of timestamptz,
+	check_only boolean)
+	RETURNS audience
+	AS 'MODULE_PATHNAME', 'segment_query_run' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION segment_query_run(text, text, text, timestamptz, boolean) IS 'the audience of the person ids a query returns, run as the given role (the current role must be a member of it) in a security-restricted operation under the given search_path, with $1 = as_of';
+
 -- The members a query segment's SQL returns, run as the segment's owner
 -- under its search_path, with $1 = the as-of time; check_only plans and runs
 -- it with no rows.
@@ -230,8 +238,6 @@ CREATE FUNCTION segment_query_members(name text, as_of timestamptz, check_only b
 	AS $$
 DECLARE
 	s quanyu.segment;
-	prev_role text := current_setting('role');
-	result quanyu.audience;
 BEGIN
 	SELECT * INTO s FROM quanyu.segment x WHERE x.name = $1;
 	IF NOT FOUND THEN
@@ -240,25 +246,17 @@ BEGIN
 	IF s.kind <> 'query' THEN
 		RAISE EXCEPTION 'segment "%" is of kind %, not query', $1, s.kind USING ERRCODE = 'wrong_object_type';
 	END IF;
-	IF s.owner <> current_user THEN
-		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = s.owner)
-			OR NOT pg_catalog.pg_has_role(session_user, s.owner, 'MEMBER') THEN
-			RAISE EXCEPTION 'permission denied to refresh segment "%"', $1
-				USING ERRCODE = 'insufficient_privilege',
-					DETAIL = format('The SQL of a query segment runs as its owner, role "%s", and the session''s role is not a member of it.', s.owner),
-					HINT = 'Let the owner refresh it, or redefine it with segment_define_query to own its SQL.';
-		END IF;
-		PERFORM set_config('role', s.owner, true);
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = s.owner)
+		OR NOT pg_catalog.pg_has_role(current_user, s.owner, 'MEMBER') THEN
+		RAISE EXCEPTION 'permission denied to refresh segment "%"', $1
+			USING ERRCODE = 'insufficient_privilege',
+				DETAIL = format('The SQL of a query segment runs as its owner, role "%s", and the current role is not a member of it.', s.owner),
+				HINT = 'Let the owner refresh it, or redefine it with segment_define_query to own its SQL.';
 	END IF;
-	PERFORM set_config('search_path', s.query_search_path, true);
-	EXECUTE format('SELECT quanyu.audience_agg(q.person_id) FROM (%s) AS q (person_id)%s',
-		s.definition, CASE WHEN check_only THEN ' WHERE false' ELSE '' END)
-		INTO result USING as_of;
-	PERFORM set_config('search_path', 'pg_catalog, quanyu, pg_temp', true);
-	PERFORM set_config('role', prev_role, true);
-	RETURN coalesce(result, '{}'::quanyu.audience);
+	RETURN quanyu.segment_query_run(s.definition, s.owner, coalesce(s.query_search_path, '"$user", public'),
+		as_of, coalesce(check_only, false));
 END $$;
-COMMENT ON FUNCTION segment_query_members(text, timestamptz, boolean) IS 'run a query segment''s SQL (as its owner, under its search_path, $1 = as_of) and return the audience of the person ids in its first column';
+COMMENT ON FUNCTION segment_query_members(text, timestamptz, boolean) IS 'run a query segment''s SQL (as its owner, in a security-restricted operation, under its search_path, $1 = as_of) and return the audience of the person ids in its first column';
 
 -- segment_define for a query segment, keeping the caller's search_path for
 -- its SQL (a pinned function cannot see it, so this one is not pinned and
