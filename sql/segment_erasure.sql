@@ -121,6 +121,41 @@ BEGIN
 		DROP FUNCTION quanyu.consent_forget(bigint[]);
 	END IF;
 END $$;
+-- A registered table's triggers run as its owner, not as the role that
+-- erases (a superuser here): the update is a security-restricted operation
+-- of the table's owner, after the caller's privileges were checked.
+CREATE SCHEMA erase_w AUTHORIZATION quanyu_test_erase_writer;
+SET SESSION AUTHORIZATION quanyu_test_erase_writer;
+CREATE TABLE erase_w.trojan (members audience);
+CREATE TABLE erase_w.seen (who text, restricted_set_role text);
+CREATE FUNCTION erase_w.note() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	msg text;
+BEGIN
+	BEGIN
+		PERFORM set_config('role', 'none', true);
+		msg := 'allowed';
+	EXCEPTION WHEN OTHERS THEN
+		msg := SQLERRM;
+	END;
+	INSERT INTO erase_w.seen VALUES (current_user, msg);
+	RETURN NEW;
+END $$;
+CREATE TRIGGER note BEFORE UPDATE ON erase_w.trojan FOR EACH ROW EXECUTE FUNCTION erase_w.note();
+INSERT INTO erase_w.trojan VALUES ('{1000004,7}');
+SELECT erasure_register('erase_w.trojan', 'members');
+GRANT USAGE ON SCHEMA erase_w TO quanyu_test_erase_reader;
+GRANT SELECT ON erase_w.trojan TO quanyu_test_erase_reader;
+RESET SESSION AUTHORIZATION;
+SELECT * FROM identity_forget(1000004) WHERE erased_from LIKE 'erase_w.%';
+SELECT * FROM erase_w.seen;
+SELECT members FROM erase_w.trojan;
+-- A role without UPDATE on a registered column cannot erase through it.
+SET SESSION AUTHORIZATION quanyu_test_erase_reader;
+SELECT erasure_update_column('erase_w.trojan', 'members', '{7}');
+RESET SESSION AUTHORIZATION;
+SELECT erasure_unregister('erase_w.trojan', 'members');
+DROP SCHEMA erase_w CASCADE;
 -- A registered table that was dropped is an error, not a silent skip.
 DROP TABLE public.erase_campaign;
 SELECT * FROM identity_forget(1000004);

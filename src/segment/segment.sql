@@ -589,6 +589,10 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION erasure_unregister(regclass, text) IS 'stop erasing from an audience column; false when it was not registered';
 
+CREATE FUNCTION erasure_update_column(relation regclass, column_name text, ids audience) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'erasure_update_column' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION erasure_update_column(regclass, text, audience) IS 'remove the ids from every value of an audience column; checks the caller''s SELECT and UPDATE privileges, then updates as the table''s owner in a security-restricted operation; returns the rows changed';
+
 -- Erase persons: every identifier, merge and refusal row, every segment and
 -- snapshot, every registered audience column, and (when installed) consent.
 CREATE FUNCTION identity_forget(person_ids bigint[])
@@ -661,7 +665,8 @@ BEGIN
 	removed := removed || jsonb_build_object('segment_snapshot', n);
 	known := known + n;
 
-	-- Registered audience columns, with the caller's privileges.
+	-- Registered audience columns: the caller's privileges are checked, the
+	-- update runs as each table's owner (erasure_update_column).
 	FOR col IN SELECT e.schema_name, e.table_name, e.column_name FROM quanyu.erasure_column e
 		ORDER BY 1, 2, 3 LOOP
 		rel := to_regclass(format('%I.%I', col.schema_name, col.table_name));
@@ -670,9 +675,7 @@ BEGIN
 				USING ERRCODE = 'undefined_table',
 					HINT = 'Remove it from quanyu.erasure_column, or create it again.';
 		END IF;
-		EXECUTE format('UPDATE %s SET %I = %I OPERATOR(quanyu.-) $1 WHERE %I OPERATOR(quanyu.&&) $1',
-			rel, col.column_name, col.column_name, col.column_name) USING gone;
-		GET DIAGNOSTICS n = ROW_COUNT;
+		n := quanyu.erasure_update_column(rel, col.column_name, gone);
 		removed := removed || jsonb_build_object(format('%I.%I.%I', col.schema_name, col.table_name, col.column_name), n);
 		known := known + n;
 	END LOOP;

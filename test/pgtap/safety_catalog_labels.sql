@@ -44,7 +44,7 @@ INSERT INTO writers VALUES ('segment_define(text,text,text,text,text,integer)'),
 	('segment_store(text,audience,timestamp with time zone)'), ('segment_refresh_one(text,timestamp with time zone)'),
 	('segment_refresh_list(text[],timestamp with time zone,boolean)'), ('segment_refresh(text,timestamp with time zone)'),
 	('segment_refresh_all(timestamp with time zone)'), ('segment_drop(text)'), ('erasure_register(regclass,text)'),
-	('erasure_unregister(regclass,text)'), ('identity_forget(bigint)'), ('identity_forget(bigint[])');
+	('erasure_unregister(regclass,text)'), ('erasure_update_column(regclass,text,audience)'), ('identity_forget(bigint)'), ('identity_forget(bigint[])');
 INSERT INTO reads_tables VALUES ('segment_order(text[])'), ('segment_walk(text[])'),
 	('segment_at(text,timestamp with time zone)'), ('segment_changes(text,timestamp with time zone,timestamp with time zone)');
 
