@@ -152,6 +152,18 @@ else
 	tap_skip "the holdout split is disjoint and covers the campaign audience" "audience split not installed"
 fi
 
+# 16. Managed segments: the win_back rule segment is step 70's campaign
+# target, and entered/left account for the change of every segment.
+if has_table demo.r_segments; then
+	tap "the win_back segment of the report month equals the campaign target of step 70" q_true "
+		SELECT members = (SELECT members FROM demo.campaign_target) FROM quanyu.segment WHERE name = 'win_back'"
+	tap "every segment's size changed by entered minus left in the report month" q_true "
+		SELECT bool_and(persons_after - persons_before = entered - \"left\") AND count(*) = 6 FROM demo.r_segments"
+else
+	tap_skip "the win_back segment of the report month equals the campaign target of step 70" "segments not installed"
+	tap_skip "every segment's size changed by entered minus left in the report month" "segments not installed"
+fi
+
 # 12-13. The HTML parses (balanced tags) and has one chart per section.
 html="$out/report.html"
 tap "the HTML report is well formed (every element closed, in order)" perl -e '

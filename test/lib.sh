@@ -12,10 +12,11 @@ QY_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 QY_PG_MAJOR=15
 QY_PACKAGES="make gcc libc6-dev postgresql-$QY_PG_MAJOR postgresql-server-dev-$QY_PG_MAJOR
  libroaring-dev libxxhash-dev postgresql-$QY_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl
- python3-psycopg2 python3-psycopg"
+ python3-psycopg2 python3-psycopg postgresql-$QY_PG_MAJOR-cron"
 # python3-psycopg2 and python3-psycopg: test/clients/drivers.sh checks what
 # the two common Python drivers send for lists and bytes, and runs the
-# psycopg 3 adapter of doc/audience.md.
+# psycopg 3 adapter of doc/audience.md.  postgresql-NN-cron: pg_cron, which
+# schedules segment refreshes (doc/activation.md); the cluster preloads it.
 QY_PORT=${QY_PORT:-54329}
 
 qy_say() { printf '== %s\n' "$*" >&2; }
@@ -164,6 +165,17 @@ qy_start_cluster() {
 		max_wal_size = 4GB
 		lc_messages = 'C'
 	EOF
+	# pg_cron (doc/activation.md), when installed: its scheduler lives in the
+	# postgres database and runs jobs in background workers (no TCP here);
+	# jobs go to other databases with cron.schedule_in_database.
+	if [ -f "$QY_BUILD/inst$("$PG_CONFIG" --pkglibdir)/pg_cron.so" ]; then
+		cat >>"$dir/data/postgresql.conf" <<-EOF
+			shared_preload_libraries = 'pg_cron'
+			cron.database_name = 'postgres'
+			cron.use_background_workers = on
+			max_worker_processes = 16
+		EOF
+	fi
 	trap qy_stop_cluster EXIT
 	qy_run_as_server_user "$QY_INST_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s start ||
 		{ cat "$dir/server.log" >&2; qy_die "the server did not start"; }

@@ -785,3 +785,26 @@ audience_eval_table(PG_FUNCTION_ARGS)
 		seg_unknown_name(&p, missing, psprintf("No row of %s has this name.", relname));
 	PG_RETURN_DATUM(seg_result(root, slots));
 }
+
+PG_FUNCTION_INFO_V1(audience_eval_names);
+/*
+ * audience_eval_names(expr): the distinct audience names a segment
+ * expression uses, sorted (byte order), after the same parse as
+ * audience_eval; segments use it to find what a rule depends on.
+ */
+Datum
+audience_eval_names(PG_FUNCTION_ARGS)
+{
+	char	   *expr = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SegParser	p;
+	int			nnames;
+	SegName    *names;
+	Datum	   *elems;
+
+	(void) seg_parse(&p, expr);
+	names = seg_distinct_names(&p, &nnames);
+	elems = palloc(sizeof(Datum) * Max(nnames, 1));
+	for (int i = 0; i < nnames; i++)
+		elems[i] = CStringGetTextDatum(names[i].name);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, nnames, TEXTOID, -1, false, TYPALIGN_INT));
+}

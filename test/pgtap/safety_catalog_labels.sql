@@ -35,6 +35,18 @@ INSERT INTO writers VALUES ('identity_link(text)'), ('identity_link_table(regcla
 CREATE TEMP TABLE reads_tables (sig text);
 INSERT INTO reads_tables VALUES ('identity_normalize(text,text)'), ('identity_person(text,text)'),
 	('identity_resolve(bigint)'), ('identity_explain(bigint)'), ('audience_canonicalize(audience)');
+-- Segments and erasure (src/segment): query segments run caller-written SQL,
+-- identity_forget updates the registered tables.
+INSERT INTO reads_caller_relation VALUES ('segment_query_run(text,text,text,timestamp with time zone,boolean)'),
+	('segment_query_members(text,timestamp with time zone,boolean)'), ('identity_forget(bigint[])');
+INSERT INTO writers VALUES ('segment_define(text,text,text,text,text,integer)'),
+	('segment_define_query(text,text,text,text,integer)'), ('segment_import(text,audience,text,timestamp with time zone)'),
+	('segment_store(text,audience,timestamp with time zone)'), ('segment_refresh_one(text,timestamp with time zone)'),
+	('segment_refresh_list(text[],timestamp with time zone,boolean)'), ('segment_refresh(text,timestamp with time zone)'),
+	('segment_refresh_all(timestamp with time zone)'), ('segment_drop(text)'), ('erasure_register(regclass,text)'),
+	('erasure_unregister(regclass,text)'), ('erasure_update_column(regclass,text,audience)'), ('identity_forget(bigint)'), ('identity_forget(bigint[])');
+INSERT INTO reads_tables VALUES ('segment_order(text[])'), ('segment_walk(text[])'),
+	('segment_at(text,timestamp with time zone)'), ('segment_changes(text,timestamp with time zone,timestamp with time zone)');
 
 SELECT is((SELECT count(*) FROM ext_functions f JOIN (SELECT sig FROM reads_caller_relation UNION SELECT sig FROM writers
 		UNION SELECT sig FROM reads_tables) l USING (sig))::int,
