@@ -196,7 +196,7 @@ uplift_state_new(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("treated and holdout audiences overlap"),
 				 errdetail("%llu persons are in both groups.", (unsigned long long) overlap),
-				 errhint("Fix the split, or pass overlap => 'exclude' to leave those persons out of both groups.")));
+				 errhint("Fix the split, or pass 'exclude' as the overlap option to leave those persons out of both groups.")));
 	if (overlap > 0)
 	{
 		st->overlap = roaring_bitmap_and(st->aud[0].bitmap, st->aud[1].bitmap);
