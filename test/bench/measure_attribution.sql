@@ -5,11 +5,11 @@
 -- same two tables and return one row per touch value.
 --
 -- Scaled down from the issue's 10M orders x 50M touches to :orders orders x
--- 5 touches per order (default 1M x 5M) so the file runs in a few minutes on
+-- 5 touches per order (default 500k x 2.5M) so the file runs in a few minutes on
 -- 2 shared cores; pass -v orders=10000000 for the full size.
 \if :{?orders}
 \else
-\set orders 1000000
+\set orders 500000
 \endif
 SET work_mem = '1GB';
 SET max_parallel_workers_per_gather = 0;	-- attribution needs its rows in person order
