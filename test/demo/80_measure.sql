@@ -59,7 +59,7 @@ SELECT coalesce(touch, '(no touch in 30 days)') AS touchpoint,
 	round(sum(gmv) FILTER (WHERE model = 'last')) AS "last touch GMV",
 	round(sum(gmv) FILTER (WHERE model = 'linear')) AS "linear GMV",
 	round(sum(gmv) FILTER (WHERE model = 'position')) AS "position 40/20/40 GMV",
-	round(100 * sum(gmv) FILTER (WHERE model = 'linear') / (SELECT sum(gmv) FROM demo.r_attr WHERE model = 'linear'), 1) AS "linear share %",
+	round((100 * sum(gmv) FILTER (WHERE model = 'linear') / (SELECT sum(gmv) FROM demo.r_attr WHERE model = 'linear'))::numeric, 1) AS "linear share %",
 	sum(orders) FILTER (WHERE model = 'linear') AS "orders touched"
 FROM demo.r_attr GROUP BY touch ORDER BY touch IS NULL, sum(gmv) FILTER (WHERE model = 'linear') DESC;
 \echo 'WeCom shopping guides: orders within 90 days after the guide added the customer (last touch)'
@@ -146,7 +146,7 @@ CREATE FUNCTION demo.section_attribution() RETURNS text
 LANGUAGE sql STABLE
 RETURN demo.html_section('attribution', '12. 歸因 Attribution by touchpoint and guide',
 	(SELECT format('Last 12 months'' GMV credited to the touchpoints of the 30 days before each order (linear model: each touch an equal share; %s%% of GMV had no touch in its window). The table compares last touch, linear and position (40/20/40); below, WeCom guides credited with the orders in the 90 days after they added the customer.',
-		round(100 * sum(gmv) FILTER (WHERE touch IS NULL) / sum(gmv), 1)) FROM demo.r_attr WHERE model = 'linear'),
+		round((100 * sum(gmv) FILTER (WHERE touch IS NULL) / sum(gmv))::numeric, 1)) FROM demo.r_attr WHERE model = 'linear'),
 	(SELECT demo.svg_hbars(array_agg(touch ORDER BY gmv DESC), array_agg(round(gmv)::float8 ORDER BY gmv DESC), ' yuan', ARRAY['#1f5fae'])
 	 FROM demo.r_attr WHERE model = 'linear' AND touch IS NOT NULL),
 	demo.html_table('SELECT coalesce(touch, ''(no touch in 30 days)'') AS touchpoint,
