@@ -442,8 +442,8 @@ attr_flush(AttrState *st)
 		TimestampTz start;
 		int64		n;
 
-		if ((k & 1023) == 1023)
-			CHECK_FOR_INTERRUPTS();
+		/* an order can cost a pass over millions of touches: check each */
+		CHECK_FOR_INTERRUPTS();
 		while (hi < st->ntouches && st->touches[hi].ts <= o->ts)
 			hi++;
 		/* infinite order times have no window; no touch counts */

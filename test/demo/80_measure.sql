@@ -97,7 +97,8 @@ FROM unnest((
 
 \echo
 \echo '## 13. 增量 Campaign uplift against the holdout (simulated campaign month, 95% intervals)'
-SELECT metric, round(treated::numeric, 4) AS treated, round(holdout::numeric, 4) AS holdout,
+SELECT metric, round(treated::numeric, CASE WHEN metric IN ('persons', 'contacted') THEN 0 ELSE 4 END) AS treated,
+	round(holdout::numeric, CASE WHEN metric IN ('persons', 'contacted') THEN 0 ELSE 4 END) AS holdout,
 	round(uplift::numeric, 4) AS uplift, round(uplift_low::numeric, 4) AS low, round(uplift_high::numeric, 4) AS high,
 	round(100 * relative_uplift::numeric, 1) AS "relative %", round(p_value::numeric, 4) AS p,
 	round(incremental::numeric) AS incremental, round(incremental_low::numeric) AS "incr. low", round(incremental_high::numeric) AS "incr. high"
@@ -106,37 +107,42 @@ SELECT format('contamination: %s holdout persons were contacted anyway (through 
 	holdout::bigint) AS "check" FROM demo.r_uplift WHERE metric = 'contacted';
 
 -- HTML ---------------------------------------------------------------------------
--- An estimate with its interval per row, on an axis through 0.
+-- An estimate with its interval per row, each row on its own axis through 0
+-- (the rows may have different units).
 CREATE FUNCTION demo.svg_intervals(labels text[], est double precision[], lo double precision[], hi double precision[], suffix text)
 RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
 	n int := coalesce(array_length(labels, 1), 0);
-	w int := 760; lw int := 230; rw int := 150; rh int := 34; top int := 10;
-	vmin double precision := 0;
-	vmax double precision := 0;
+	w int := 760; lw int := 230; rw int := 150; rh int := 44; top int := 6;
+	vmin double precision;
+	vmax double precision;
 	s text;
-	x0 double precision;
+	y int;
 	i int;
 BEGIN
-	FOR i IN 1 .. n LOOP
-		vmin := least(vmin, lo[i], est[i]);
-		vmax := greatest(vmax, hi[i], est[i]);
-	END LOOP;
-	IF vmax = vmin THEN vmax := vmin + 1; END IF;
 	s := format('<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="%s" height="%s" viewBox="0 0 %s %s">',
-		w, n * rh + top + 20, w, n * rh + top + 20);
-	x0 := lw + (w - lw - rw) * (0 - vmin) / (vmax - vmin);
-	s := s || format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#999" stroke-dasharray="3,3"/>', round(x0::numeric, 1), top, round(x0::numeric, 1), n * rh + top)
-		|| format('<text x="%s" y="%s" text-anchor="middle" class="tick">0</text>', round(x0::numeric, 1), n * rh + top + 14);
+		w, n * rh + top, w, n * rh + top);
 	FOR i IN 1 .. n LOOP
-		s := s || format('<text x="%s" y="%s" text-anchor="end" class="lbl">%s</text>', lw - 8, top + (i - 1) * rh + 20, demo.esc(labels[i]))
+		vmin := least(0, lo[i], est[i]);
+		vmax := greatest(0, hi[i], est[i]);
+		IF vmax = vmin THEN vmax := vmin + 1; END IF;
+		-- 10% room on each side
+		vmin := vmin - 0.1 * (vmax - vmin);
+		vmax := vmax + 0.1 * (vmax - vmin) / 1.1;
+		y := top + (i - 1) * rh + 14;
+		s := s || format('<text x="%s" y="%s" text-anchor="end" class="lbl">%s</text>', lw - 8, y + 4, demo.esc(labels[i]))
+			|| format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#999" stroke-dasharray="3,3"/>',
+				round((lw + (w - lw - rw) * (0 - vmin) / (vmax - vmin))::numeric, 1), y - 10,
+				round((lw + (w - lw - rw) * (0 - vmin) / (vmax - vmin))::numeric, 1), y + 10)
+			|| format('<text x="%s" y="%s" text-anchor="middle" class="tick">0</text>',
+				round((lw + (w - lw - rw) * (0 - vmin) / (vmax - vmin))::numeric, 1), y + 22)
 			|| format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#1f5fae" stroke-width="3"><title>%s: %s to %s%s</title></line>',
-				round((lw + (w - lw - rw) * (lo[i] - vmin) / (vmax - vmin))::numeric, 1), top + (i - 1) * rh + 16,
-				round((lw + (w - lw - rw) * (hi[i] - vmin) / (vmax - vmin))::numeric, 1), top + (i - 1) * rh + 16,
+				round((lw + (w - lw - rw) * (lo[i] - vmin) / (vmax - vmin))::numeric, 1), y,
+				round((lw + (w - lw - rw) * (hi[i] - vmin) / (vmax - vmin))::numeric, 1), y,
 				demo.esc(labels[i]), round(lo[i]::numeric, 2), round(hi[i]::numeric, 2), demo.esc(suffix))
 			|| format('<circle cx="%s" cy="%s" r="5" fill="#e0913a"/>',
-				round((lw + (w - lw - rw) * (est[i] - vmin) / (vmax - vmin))::numeric, 1), top + (i - 1) * rh + 16)
-			|| format('<text x="%s" y="%s" class="val">%s%s [%s, %s]</text>', w - rw + 8, top + (i - 1) * rh + 20,
+				round((lw + (w - lw - rw) * (est[i] - vmin) / (vmax - vmin))::numeric, 1), y)
+			|| format('<text x="%s" y="%s" class="val">%s%s [%s, %s]</text>', w - rw + 8, y + 4,
 				round(est[i]::numeric, 2), demo.esc(suffix), round(lo[i]::numeric, 2), round(hi[i]::numeric, 2));
 	END LOOP;
 	RETURN s || '</svg>';
@@ -172,7 +178,8 @@ RETURN demo.html_section('uplift', '13. 增量 Campaign uplift against the holdo
 		array_agg(CASE WHEN metric = 'conversion' THEN 100 * uplift_low ELSE uplift_low END ORDER BY metric),
 		array_agg(CASE WHEN metric = 'conversion' THEN 100 * uplift_high ELSE uplift_high END ORDER BY metric), '')
 	 FROM demo.r_uplift WHERE metric IN ('conversion', 'gmv_per_person')),
-	demo.html_table('SELECT metric, round(treated::numeric, 4) AS treated, round(holdout::numeric, 4) AS holdout,
+	demo.html_table('SELECT metric, round(treated::numeric, CASE WHEN metric IN (''persons'', ''contacted'') THEN 0 ELSE 4 END) AS treated,
+			round(holdout::numeric, CASE WHEN metric IN (''persons'', ''contacted'') THEN 0 ELSE 4 END) AS holdout,
 			round(uplift::numeric, 4) AS uplift, round(uplift_low::numeric, 4) AS low, round(uplift_high::numeric, 4) AS high,
 			round(100 * relative_uplift::numeric, 1) AS "relative %", round(p_value::numeric, 4) AS p,
 			round(incremental::numeric) AS incremental
