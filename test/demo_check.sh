@@ -52,7 +52,7 @@ q() { "$QY_PSQL" -X -A -t -q -v ON_ERROR_STOP=1 -d "$db" -c "$1" 2>&1; }
 q_true() { [ "$(q "$1")" = t ]; }
 has_table() { q_true "SELECT to_regclass('$1') IS NOT NULL"; }
 
-echo "1..27"
+echo "1..29"
 
 # 1. The demo runs.
 qy_create_db "$db" >&2
@@ -164,6 +164,33 @@ else
 	tap_skip "every segment's size changed by entered minus left in the report month" "segments not installed"
 fi
 
+# 11b. Attribution: under every model the credits of the orders sum to the
+# number of orders of the last 12 months and their GMV to its total.
+if has_table demo.r_attr; then
+	tap "attribution credits sum to the orders and the GMV of the last 12 months under every model" q_true "
+		WITH o AS (SELECT count(*) AS n, sum(amount) AS gmv FROM demo.porder WHERE month > (SELECT m FROM demo.r_month) - 12)
+		SELECT bool_and(abs(a.credit - o.n) < 1e-6 * o.n AND abs(a.gmv - o.gmv) < 1e-6 * o.gmv) AND count(*) = 3
+		FROM (SELECT model, sum(credit) AS credit, sum(gmv) AS gmv FROM demo.r_attr GROUP BY model) a, o"
+else
+	tap_skip "attribution credits sum to the orders and the GMV of the last 12 months under every model" "measurement not installed"
+fi
+
+# 11c. Uplift: group sizes, conversion and contamination agree with set algebra.
+if has_table demo.r_uplift; then
+	tap "holdout_uplift sizes, conversion and contamination count agree with the audiences" q_true "
+		WITH t AS (SELECT members FROM demo.holdout WHERE grp LIKE 'treatment%'),
+		h AS (SELECT members FROM demo.holdout WHERE grp LIKE 'holdout%'),
+		b AS (SELECT audience_agg(person_id) AS members FROM demo.campaign_outcome)
+		SELECT (SELECT treated = cardinality(t.members) AND holdout = cardinality(h.members) FROM demo.r_uplift WHERE metric = 'persons')
+			AND (SELECT abs(treated - cardinality(t.members & b.members)::float8 / cardinality(t.members)) < 1e-12
+				AND abs(holdout - cardinality(h.members & b.members)::float8 / cardinality(h.members)) < 1e-12
+				FROM demo.r_uplift WHERE metric = 'conversion')
+			AND (SELECT holdout = cardinality(h.members & c.members) FROM demo.r_uplift, demo.campaign_contacts c WHERE metric = 'contacted')
+		FROM t, h, b"
+else
+	tap_skip "holdout_uplift sizes, conversion and contamination count agree with the audiences" "measurement not installed"
+fi
+
 # 12-13. The HTML parses (balanced tags) and has one chart per section.
 html="$out/report.html"
 tap "the HTML report is well formed (every element closed, in order)" perl -e '
@@ -177,16 +204,16 @@ tap "the HTML report is well formed (every element closed, in order)" perl -e '
 		else { push @st, $tag; }
 	}
 	exit(@st ? 1 : 0);' "$html"
-tap "the HTML report has 11 sections, one chart in each that ran, none in skipped ones" perl -e '
+tap "the HTML report has 13 sections, one chart in each that ran, none in skipped ones" perl -e '
 	local $/; my $s = <>; exit 1 unless defined $s; my @sec = $s =~ /(<section\b.*?<\/section>)/sg;
-	exit 1 unless @sec == 11;
+	exit 1 unless @sec == 13;
 	for my $x (@sec) { my $c = () = $x =~ /<svg\b/g; my $sk = $x =~ /class="skipped"/;
 		exit 1 unless ($sk ? $c == 0 : $c == 1); }
 	exit 0;' "$html"
 
 # 14-17. The text report as a reader sees it.
 rep="$out/report.txt"
-tap "the text report prints its sections in order (1, 2, 3, 3b, 4 .. 11)" perl -e '
+tap "the text report prints its sections in order (1, 2, 3, 3b, 4 .. 13)" perl -e '
 	my @k; while (<>) { next unless /^## (\d+)([a-z]?)\./; push @k, sprintf("%03d%s", $1, $2); }
 	exit 1 unless @k >= 8; for my $i (1 .. $#k) { exit 1 unless $k[$i - 1] lt $k[$i]; } exit 0;' "$rep"
 tap "no row of dashes in the text report without a header row above it" perl -e '

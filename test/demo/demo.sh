@@ -4,7 +4,7 @@
 #   demo_run DB OUTDIR
 # runs every test/demo/NN_*.sql in order in database DB (which must already
 # have quanyu on its search_path), prints what each step does and its time,
-# then the report's sections in section order (1, 2, 3, 3b ... 11; each
+# then the report's sections in section order (1, 2, 3, 3b ... 13; each
 # step's sections are kept in OUTDIR/sections/ until then), tees all of it
 # to OUTDIR/report.txt and writes OUTDIR/report.html.
 # SCALE (default 1 = 200,000 persons) and SEED (default 42) size the data.
@@ -28,6 +28,7 @@ demo_steps() {
 		60_clv.sql|report: BG/NBD + Gamma-Gamma CLV|clv_summary_agg bgnbd_fit gammagamma_fit bgnbd_p_alive bgnbd_expected_purchases clv|CLV (BG/NBD, Gamma-Gamma)|
 		70_holdout.sql|report: holdout split for next month's campaign|audience_split|audience split|
 		80_segments.sql|report: managed segments refreshed for the report month, entered and left|segment_refresh_all segment_changes|segments|
+		80_measure.sql|report: touchpoint and guide attribution, campaign uplift against the holdout|attribution holdout_uplift|measurement (attribution, holdout_uplift)|
 	EOF
 }
 
