@@ -14,7 +14,7 @@ The convention (doc/development.md, "Docs that run"):
 * Every ```sql fenced block of a file runs, in file order, in one psql
   session per file (psql -X, ON_ERROR_STOP, input from stdin) against a
   fresh database where the extension is installed and search_path is
-  "$user", quanyu, public.  The session runs as a superuser with the
+  "$user", public, quanyu.  The session runs as a superuser with the
   repository as its working directory.
 * `<!-- doc-test: error -->` on the line before a block (blank lines
   allowed in between): the block must raise an error; the session goes on.
@@ -42,7 +42,7 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PSQL = os.environ.get("QY_PSQL", "psql")
 TIMEOUT = int(os.environ.get("DOC_TIMEOUT", "120"))
-SEARCH_PATH = '"$user", quanyu, public'
+SEARCH_PATH = '"$user", public, quanyu'
 SHOW = False
 
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([A-Za-z0-9_+-]*)\s*$")
