@@ -27,6 +27,7 @@ demo_steps() {
 		50_rfm.sql|report: RFM 8-class distribution|rfm_agg rfm_breaks rfm_score rfm_class rfm_segment|RFM|
 		60_clv.sql|report: BG/NBD + Gamma-Gamma CLV|clv_summary_agg bgnbd_fit gammagamma_fit bgnbd_p_alive bgnbd_expected_purchases clv|CLV (BG/NBD, Gamma-Gamma)|
 		70_holdout.sql|report: holdout split for next month's campaign|audience_split|audience split|
+		80_export.sql|report: consent and the hashed-phone export of the win-back campaign|audience_export consent_withdraw audience_split|activation export|
 	EOF
 }
 
@@ -53,7 +54,7 @@ demo_has() {
 # the terminal's stderr only, never into the report.
 demo_psql_file() {
 	local db=$1 file=$2 out=$3 secfile=$4
-	"$QY_PSQL" -X -q -P null=- -v ON_ERROR_STOP=1 -v scale="${SCALE:-1}" -v seed="${SEED:-42}" -d "$db" \
+	"$QY_PSQL" -X -q -P null=- -v ON_ERROR_STOP=1 -v scale="${SCALE:-1}" -v seed="${SEED:-42}" -v outdir="$out" -d "$db" \
 		-c "SET jit = off" -c "SET client_min_messages = notice" -f "$file" 2>&1 |
 		sed -e 's/^psql:[^ ]* NOTICE:  //' |
 		awk -v sec="$secfile" -v rep="$out/report.txt" '
