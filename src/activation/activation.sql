@@ -154,7 +154,7 @@ COMMENT ON TABLE audience_export_log IS 'activation export: per export name, its
 SELECT pg_catalog.pg_extension_config_dump('audience_export_log', '');
 
 -- Checks of the export arguments shared by both exports.
-CREATE FUNCTION audience_export_check(id_type text, hash text, purpose text) RETURNS void
+CREATE FUNCTION audience_export_check(id_type text, hash text, purpose text) RETURNS boolean
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, quanyu, pg_temp
 	AS $$
@@ -184,8 +184,9 @@ BEGIN
 				DETAIL = 'No identifier of this type was ever linked, and identity_rules has no rule for it.',
 				HINT = 'The types in use: SELECT DISTINCT id_type FROM quanyu.identity_identifier.';
 	END IF;
+	RETURN true;
 END $$;
-COMMENT ON FUNCTION audience_export_check(text, text, text) IS 'raise an error for an unknown identifier type, an unsupported hash or an invalid purpose (used by the exports)';
+COMMENT ON FUNCTION audience_export_check(text, text, text) IS 'true when the export arguments are valid; an error for an unknown identifier type, an unsupported hash or an invalid purpose (used by the exports)';
 
 -- The identifiers of the persons of an audience, in chunks of persons, with
 -- progress notices.  No consent check: the exports call it with consented
