@@ -43,6 +43,8 @@ SELECT * FROM identity_link($$VALUES ('openid', 'o4', 'openid', 'o5')$$);
 SELECT identity_person('openid', 'o4') AS o4, identity_person('openid', 'o5') AS o5;
 SELECT audience_consented('{1,2,3,4,5,6}', 'marketing') AS consented;
 SELECT * FROM audience_export('{1,2,3,4,5,6}', 'phone');
+-- An audience built before the merge names person 5: it is person 4 now.
+SELECT * FROM audience_export('{5}', 'phone');
 -- The identifier consented before linking joins a person when linked.
 SELECT * FROM identity_link($$VALUES ('phone', '13900000009', 'openid', 'o9')$$);
 SELECT audience_consented('{1,2,3,4,5,6,7,8,9}', 'marketing') AS consented;

@@ -242,11 +242,12 @@ BEGIN
 		RETURN;
 	END IF;
 	PERFORM quanyu.audience_export_check(id_type, hash, purpose);
-	c := quanyu.audience_consented(a, purpose);
+	-- Persons merged away since the audience was built are their survivors.
+	c := quanyu.audience_consented(quanyu.audience_canonicalize(a), purpose);
 	RAISE NOTICE 'audience_export: % of % persons consent to %', quanyu.cardinality(c), quanyu.cardinality(a), purpose;
 	RETURN QUERY SELECT * FROM quanyu.audience_export_rows(c, id_type, hash, 'audience_export');
 END $$;
-COMMENT ON FUNCTION audience_export(audience, text, text, text) IS 'identifiers of one type of the persons of an audience who consent to the purpose, as stored or hashed (md5, sha256: lower-case hex of the normalised value)';
+COMMENT ON FUNCTION audience_export(audience, text, text, text) IS 'identifiers of one type of the persons of an audience (merged-away ids count as their survivors) who consent to the purpose, as stored or hashed (md5, sha256: lower-case hex of the normalised value)';
 
 CREATE FUNCTION audience_export_changes(name text, a audience, id_type text, hash text DEFAULT NULL,
 	purpose text DEFAULT 'marketing')
@@ -264,7 +265,10 @@ BEGIN
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	PERFORM quanyu.audience_export_check(id_type, hash, purpose);
-	-- One run per name at a time: the second waits for the first to commit.
+	-- One run per name at a time: the second waits for the first to commit
+	-- (the lock also covers a name's first run, which has no row to lock).
+	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('quanyu.audience_export_changes'),
+		pg_catalog.hashtext(name));
 	SELECT * INTO log FROM quanyu.audience_export_log l
 		WHERE l.name OPERATOR(pg_catalog.=) audience_export_changes.name FOR UPDATE;
 	IF FOUND AND (log.id_type OPERATOR(pg_catalog.<>) id_type OR log.hash IS DISTINCT FROM hash
@@ -276,7 +280,7 @@ BEGIN
 				HINT = 'Use a new export name, or start this one again with audience_export_reset.';
 	END IF;
 	prev := COALESCE(log.last_audience, '{}'::quanyu.audience);
-	cur := quanyu.audience_consented(a, purpose);
+	cur := quanyu.audience_consented(quanyu.audience_canonicalize(a), purpose);
 	RAISE NOTICE 'audience_export_changes: % persons to add, % to remove',
 		quanyu.audience_andnot_count(cur, prev), quanyu.audience_andnot_count(prev, cur);
 	RETURN QUERY SELECT 'add'::pg_catalog.text, r.person_id, r.identifier
