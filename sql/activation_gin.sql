@@ -70,6 +70,18 @@ UPDATE gin_tags SET members = members | 42 WHERE k % 4 = 0;
 SELECT * FROM gin_check();
 REINDEX INDEX gin_tags_members;
 SELECT * FROM gin_check();
+-- Without enable_seqscan = off: a small table of large tags (each value out
+-- of line) is looked up through the index, because the operators cost what
+-- decoding a stored audience costs.
+CREATE TABLE gin_big_tags (tag text, members audience);
+INSERT INTO gin_big_tags SELECT 'tag_' || k, audience_sample(audience_from_range(0, 20000), 0.5, k) FROM generate_series(1, 200) k;
+CREATE INDEX ON gin_big_tags USING gin (members);
+VACUUM ANALYZE gin_big_tags;
+EXPLAIN (COSTS OFF) SELECT tag FROM gin_big_tags WHERE members @> 1234;
+EXPLAIN (COSTS OFF) SELECT tag FROM gin_big_tags WHERE 1234 <@ members;
+EXPLAIN (COSTS OFF) SELECT tag FROM gin_big_tags WHERE members && '{1234,5678}'::audience;
+SELECT count(*) = (SELECT count(*) FROM gin_big_tags WHERE audience_contains_any(members, '{1234}')) AS same FROM gin_big_tags WHERE members @> 1234;
+DROP TABLE gin_big_tags;
 DROP FUNCTION gin_check();
 DROP FUNCTION gin_answers();
 DROP TABLE gin_tags, gin_ids, gin_queries;
