@@ -6,7 +6,7 @@ EXTVERSION  = 0.2.0
 MODULE_big  = quanyu
 
 # Module order matters for the install script: later modules use earlier ones.
-QY_MODULES  = common audience identity clv metrics segment security
+QY_MODULES  = common audience identity clv metrics segment activation security
 QY_SQL      = $(foreach m,$(QY_MODULES),$(sort $(wildcard src/$(m)/*.sql)))
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*/*.c)))
 

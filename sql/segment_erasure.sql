@@ -30,6 +30,7 @@ SELECT id_type, id_value, person_id FROM identity_identifier ORDER BY person_id,
 SELECT * FROM identity_link($$VALUES ('openid', 'o-ann', 'email', 'ann@example.com'), ('phone', '13800000001', 'member_id', 'm-1'), ('phone', '13800000001', 'member_id', 'm-2')$$);
 SELECT loser, survivor, current_survivor, evidence_value_a, evidence_value_b FROM identity_merge;
 SELECT value_a, value_b, person_a, person_b, reason FROM identity_refusal;
+SELECT consent_record('phone', '13800000001', 'marketing', true, 'store till', '2026-01-01') IS NOT NULL AS ann_consented;
 SELECT segment_import('all_three', '{1000001,1000002,1000003,1000004}', NULL, '2026-01-01');
 SELECT segment_import('all_three', '{1000001,1000003,1000004}', NULL, '2026-01-02');
 SELECT segment_define('ann_only', 'rule', 'all_three - all_three');
@@ -105,22 +106,12 @@ SELECT * FROM identity_forget(ARRAY[1, NULL]);
 SELECT * FROM identity_forget(4294967296);
 SELECT count(*) FROM identity_forget(NULL::bigint);
 RESET SESSION AUTHORIZATION;
--- Consent records are erased through quanyu.consent_forget once it exists
--- (it is defined by the consent module; a stand-in is used when absent).
-DO $$
-BEGIN
-	IF to_regprocedure('quanyu.consent_forget(bigint[])') IS NULL THEN
-		CREATE FUNCTION quanyu.consent_forget(person_ids bigint[]) RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint';
-		CREATE TEMP TABLE consent_stand_in ();
-	END IF;
-END $$;
+-- Consent records go too (through quanyu.consent_forget, before the
+-- identifiers they are found by): Cy consented under her phone.
+SELECT consent_record('phone', '13700000003', 'marketing', true, 'test', '2026-01-01') IS NOT NULL AS recorded;
+SELECT count(*) AS cy_consents FROM quanyu.consent WHERE id_value = '13700000003';
 SELECT * FROM identity_forget(1000003) WHERE erased_from = 'consent';
-DO $$
-BEGIN
-	IF to_regclass('pg_temp.consent_stand_in') IS NOT NULL THEN
-		DROP FUNCTION quanyu.consent_forget(bigint[]);
-	END IF;
-END $$;
+SELECT count(*) AS cy_consents_left FROM quanyu.consent WHERE id_value = '13700000003';
 -- A registered table's triggers run as its owner, not as the role that
 -- erases (a superuser here): the update is a security-restricted operation
 -- of the table's owner, after the caller's privileges were checked.

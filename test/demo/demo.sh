@@ -29,6 +29,7 @@ demo_steps() {
 		70_holdout.sql|report: holdout split for next month's campaign|audience_split|audience split|
 		80_segments.sql|report: managed segments refreshed for the report month, entered and left|segment_refresh_all segment_changes|segments|
 		80_measure.sql|report: touchpoint and guide attribution, campaign uplift against the holdout|attribution holdout_uplift|measurement (attribution, holdout_uplift)|
+		80_export.sql|report: consent and the hashed-phone export of the win-back campaign|audience_export consent_withdraw audience_split|activation export|
 	EOF
 }
 
@@ -55,7 +56,7 @@ demo_has() {
 # the terminal's stderr only, never into the report.
 demo_psql_file() {
 	local db=$1 file=$2 out=$3 secfile=$4
-	"$QY_PSQL" -X -q -P null=- -v ON_ERROR_STOP=1 -v scale="${SCALE:-1}" -v seed="${SEED:-42}" -d "$db" \
+	"$QY_PSQL" -X -q -P null=- -v ON_ERROR_STOP=1 -v scale="${SCALE:-1}" -v seed="${SEED:-42}" -v outdir="$out" -d "$db" \
 		-c "SET jit = off" -c "SET client_min_messages = notice" -f "$file" 2>&1 |
 		sed -e 's/^psql:[^ ]* NOTICE:  //' |
 		awk -v sec="$secfile" -v rep="$out/report.txt" '

@@ -637,11 +637,17 @@ BEGIN
 	ids := coalesce(ids, '{}');
 	gone := ids::quanyu.audience;
 
+	-- Consent records and export logs first: consent_forget finds them
+	-- through the identifiers deleted next.
+	n := quanyu.consent_forget(ids);
+	removed := removed || jsonb_build_object('consent', n);
+	known := n;
+
 	WITH d AS (DELETE FROM quanyu.identity_identifier i WHERE i.person_id = ANY (ids)
 		RETURNING i.id_type || ':' || i.id_value AS ident)
 	SELECT count(*), coalesce(array_agg(d.ident), '{}') INTO n, idents FROM d;
 	removed := removed || jsonb_build_object('identity_identifier', n);
-	known := n;
+	known := known + n;
 	DELETE FROM quanyu.identity_merge m
 	WHERE m.loser = ANY (ids) OR m.survivor = ANY (ids) OR m.current_survivor = ANY (ids)
 		OR m.evidence_type_a || ':' || m.evidence_value_a = ANY (idents)
@@ -683,13 +689,6 @@ BEGIN
 		removed := removed || jsonb_build_object(format('%I.%I.%I', col.schema_name, col.table_name, col.column_name), n);
 		known := known + n;
 	END LOOP;
-
-	-- Consent records, once quanyu.consent exists.
-	IF to_regprocedure('quanyu.consent_forget(bigint[])') IS NOT NULL THEN
-		EXECUTE 'SELECT quanyu.consent_forget($1)' INTO n USING ids;
-		removed := removed || jsonb_build_object('consent', coalesce(n, 0));
-		known := known + coalesce(n, 0);
-	END IF;
 
 	-- identity_state is left alone: every id identity_link handed out is
 	-- below next_person_id, which only grows, so an erased id is never

@@ -1,0 +1,45 @@
+-- Consent, export and the GIN index as the roles of doc/security.md: a
+-- writer records consent and runs incremental exports, a reader exports and
+-- indexes its own tags but writes no consent, a role with neither reads nothing.
+TRUNCATE identity_identifier, identity_merge, identity_refusal, identity_state, consent, audience_export_log;
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS quanyu_act_writer;
+DROP ROLE IF EXISTS quanyu_act_reader;
+DROP ROLE IF EXISTS quanyu_act_nobody;
+RESET client_min_messages;
+CREATE ROLE quanyu_act_writer LOGIN IN ROLE quanyu_writer;
+CREATE ROLE quanyu_act_reader LOGIN IN ROLE quanyu_reader;
+CREATE ROLE quanyu_act_nobody LOGIN;
+SET SESSION AUTHORIZATION quanyu_act_writer;
+SELECT pairs_read FROM identity_link($$SELECT 'phone', (13000000000 + i)::text, 'openid', 'o' || i FROM generate_series(1, 10) i$$);
+SELECT consent_record('phone', (13000000000 + i)::text, 'marketing', source => 'till') FROM generate_series(1, 6) i;
+SELECT consent_withdraw('openid', 'o2', 'marketing', 'wecom');
+SELECT audience_consented(audience_from_range(1, 11), 'marketing') AS consented;
+SELECT change, person_id, identifier FROM audience_export_changes('sms_weekly', audience_from_range(1, 11), 'phone') ORDER BY person_id;
+SELECT consent_forget(ARRAY[6]) AS forgotten;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION quanyu_act_reader;
+SELECT count(*) AS consent_rows FROM consent;
+SELECT person_id, identifier FROM audience_export(audience_from_range(1, 11), 'phone', 'md5');
+CREATE TEMP TABLE my_tags (tag text, members audience);
+INSERT INTO my_tags VALUES ('vip', '{1,2,3}'), ('new', '{3,4}'), ('none', '{}');
+CREATE INDEX ON my_tags USING gin (members);
+SET enable_seqscan = off;
+SELECT array_agg(tag ORDER BY tag) AS tags_of_3 FROM my_tags WHERE members @> 3;
+RESET enable_seqscan;
+DROP TABLE my_tags;
+SELECT consent_record('phone', '13000000007', 'marketing');
+SELECT consent_withdraw('phone', '13000000001', 'marketing');
+SELECT * FROM audience_export_changes('reader_export', '{1}', 'phone');
+SELECT consent_forget(ARRAY[1]);
+DELETE FROM consent;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION quanyu_act_nobody;
+SELECT * FROM quanyu.audience_export('{1}', 'phone');
+SELECT count(*) FROM quanyu.consent;
+RESET SESSION AUTHORIZATION;
+DROP OWNED BY quanyu_act_writer, quanyu_act_reader, quanyu_act_nobody;
+DROP ROLE quanyu_act_writer;
+DROP ROLE quanyu_act_reader;
+DROP ROLE quanyu_act_nobody;
+TRUNCATE identity_identifier, identity_merge, identity_refusal, identity_state, consent, audience_export_log;
