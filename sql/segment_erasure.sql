@@ -107,11 +107,11 @@ SELECT * FROM identity_forget(4294967296);
 SELECT count(*) FROM identity_forget(NULL::bigint);
 RESET SESSION AUTHORIZATION;
 -- Consent records go too (through quanyu.consent_forget, before the
--- identifiers they are found by): Cy consented under her phone.
-SELECT consent_record('phone', '13700000003', 'marketing', true, 'test', '2026-01-01') IS NOT NULL AS recorded;
-SELECT count(*) AS cy_consents FROM quanyu.consent WHERE id_value = '13700000003';
+-- identifiers they are found by): Bo consented under his phone.
+SELECT consent_record('phone', '13900000002', 'marketing', true, 'test', '2026-01-01') IS NOT NULL AS recorded;
+SELECT count(*) AS bo_consents FROM quanyu.consent WHERE id_value = '13900000002';
 SELECT * FROM identity_forget(1000003) WHERE erased_from = 'consent';
-SELECT count(*) AS cy_consents_left FROM quanyu.consent WHERE id_value = '13700000003';
+SELECT count(*) AS bo_consents_left FROM quanyu.consent WHERE id_value = '13900000002';
 -- A registered table's triggers run as its owner, not as the role that
 -- erases (a superuser here): the update is a security-restricted operation
 -- of the table's owner, after the caller's privileges were checked.
