@@ -56,7 +56,8 @@ typedef struct ReferralEdge
 	int32		pos;			/* position in the input arrays */
 	int32		from;			/* node of the referrer */
 	int32		to;				/* node of the referee */
-	bool		isnull;
+	bool		isnull;			/* some element is NULL */
+	uint8		nullmask;		/* 1 referrer, 2 referee, 4 time */
 } ReferralEdge;
 
 typedef struct ReferralNodeKey
@@ -168,11 +169,11 @@ referral_build(FunctionCallInfo fcinfo, ReferralGraph *g)
 
 	referral_array(from_arr, INT8OID, "referrers", &fromv, &fromn, &n);
 	referral_array(to_arr, INT8OID, "referees", &tov, &ton, &n2);
-	referral_array(ts_arr, TIMESTAMPTZOID, "ts", &tsv, &tsn, &n3);
+	referral_array(ts_arr, TIMESTAMPTZOID, "times", &tsv, &tsn, &n3);
 	if (n != n2 || n != n3)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("referrers, referees and ts must have the same length"),
+				 errmsg("referrers, referees and times must have the same length"),
 				 errdetail("They have %d, %d and %d elements.", n, n2, n3),
 				 errhint("Build them with array_agg in one query level so that element i of each is one edge.")));
 	if ((Size) n > MaxAllocSize / (2 * sizeof(ReferralEdge)))
@@ -188,10 +189,11 @@ referral_build(FunctionCallInfo fcinfo, ReferralGraph *g)
 		ReferralEdge *e = &g->edges[i];
 
 		e->pos = i;
-		e->isnull = fromn[i] || ton[i] || tsn[i];
-		e->referrer = e->isnull ? 0 : person_id_from_int64(DatumGetInt64(fromv[i]));
-		e->referee = e->isnull ? 0 : person_id_from_int64(DatumGetInt64(tov[i]));
-		e->ts = e->isnull ? 0 : DatumGetTimestampTz(tsv[i]);
+		e->nullmask = (fromn[i] ? 1 : 0) | (ton[i] ? 2 : 0) | (tsn[i] ? 4 : 0);
+		e->isnull = e->nullmask != 0;
+		e->referrer = fromn[i] ? 0 : person_id_from_int64(DatumGetInt64(fromv[i]));
+		e->referee = ton[i] ? 0 : person_id_from_int64(DatumGetInt64(tov[i]));
+		e->ts = tsn[i] ? 0 : DatumGetTimestampTz(tsv[i]);
 		e->from = e->to = -1;
 	}
 	pg_qsort(g->edges, n, sizeof(ReferralEdge), referral_edge_cmp);
@@ -282,16 +284,12 @@ referral_edges(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		values[0] = Int32GetDatum(i + 1);
-		if (bypos[i].isnull)
-		{
-			nulls[1] = nulls[2] = nulls[3] = true;
-		}
-		else
-		{
-			values[1] = Int64GetDatum((int64) bypos[i].referrer);
-			values[2] = Int64GetDatum((int64) bypos[i].referee);
-			values[3] = TimestampTzGetDatum(bypos[i].ts);
-		}
+		values[1] = Int64GetDatum((int64) bypos[i].referrer);
+		values[2] = Int64GetDatum((int64) bypos[i].referee);
+		values[3] = TimestampTzGetDatum(bypos[i].ts);
+		nulls[1] = (bypos[i].nullmask & 1) != 0;
+		nulls[2] = (bypos[i].nullmask & 2) != 0;
+		nulls[3] = (bypos[i].nullmask & 4) != 0;
 		values[4] = CStringGetTextDatum(referral_status_names[g.status[i]]);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
