@@ -310,3 +310,33 @@ END
 $$;
 COMMENT ON FUNCTION cohort_revenue_mix(regclass, name, name, name, text, timestamptz) IS
     'per period: new buyers (first order in the period) and returning buyers (ordered before), the revenue of each and the returning share (老客贡献)';
+
+-- Metric names of the trade -------------------------------------------------------------
+
+CREATE FUNCTION trade_metrics(m clv_metrics,
+        OUT buyers bigint, OUT orders bigint, OUT gmv numeric,
+        OUT revenue_per_buyer numeric, OUT revenue_per_order numeric,
+        OUT orders_per_buyer double precision, OUT repeat_purchase_rate double precision)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, quanyu, pg_temp
+AS $$
+-- clv_metrics under the names of Chinese retail: 客單價 is GMV per paying
+-- buyer, 筆單價 GMV per order (clv_metrics.average_order_value), 復購率 the
+-- share of the period's buyers with two or more orders in it.
+SELECT (m).customers, (m).orders, (m).revenue,
+       (m).revenue / NULLIF((m).customers, 0),
+       (m).revenue / NULLIF((m).orders, 0),
+       (m).purchase_frequency,
+       (m).repeat_rate
+$$;
+COMMENT ON FUNCTION trade_metrics(clv_metrics) IS
+    'clv_metrics (fed one row per paying buyer of a period) under the trade''s names: revenue_per_buyer = 客單價 (GMV / buyers), revenue_per_order = 筆單價 (GMV / orders), repeat_purchase_rate = 復購率';
+
+CREATE FUNCTION return_purchase_rate(buyers audience, next_buyers audience) RETURNS double precision
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, quanyu, pg_temp
+AS $$
+SELECT quanyu.audience_rate(next_buyers, buyers)
+$$;
+COMMENT ON FUNCTION return_purchase_rate(audience, audience) IS
+    '回購率: the share of one period''s buyers who buy again in the next period, |buyers & next_buyers| / |buyers| (NULL for no buyers)';
