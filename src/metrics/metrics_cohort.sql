@@ -198,8 +198,12 @@ BEGIN
                     AND %2$I::timestamptz <= $1
                   GROUP BY %1$I) c
         $q$, customer_column, ts_column, amount_column, rel) INTO fits USING cal_end, unit;
-        bg := fits.bg;
-        gg := fits.gg;
+        -- a fit that did not converge forecasts nothing (its parameters
+        -- may have run off to where the expectations cannot be computed)
+        IF (fits.bg).converged AND (fits.gg).converged THEN
+            bg := fits.bg;
+            gg := fits.gg;
+        END IF;
     END IF;
     RETURN QUERY EXECUTE format($q$
         WITH o AS (
