@@ -27,6 +27,7 @@ demo_steps() {
 		50_rfm.sql|report: RFM 8-class distribution|rfm_agg rfm_breaks rfm_score rfm_class rfm_segment|RFM|
 		60_clv.sql|report: BG/NBD + Gamma-Gamma CLV|clv_summary_agg bgnbd_fit gammagamma_fit bgnbd_p_alive bgnbd_expected_purchases clv|CLV (BG/NBD, Gamma-Gamma)|
 		70_holdout.sql|report: holdout split for next month's campaign|audience_split|audience split|
+		85_cohort.sql|report: cohort value curves (actual vs forecast), new vs returning revenue, referral trees and K-factor|cohort_value_curve cohort_revenue_mix referral_edges referral_tree referral_k_factor|cohort curves and referral|
 	EOF
 }
 
