@@ -94,7 +94,7 @@ SELECT k.* FROM demo.referral_arrays a, referral_k_factor(a.referrers, a.referee
 SELECT status, edges FROM demo.r_ref_status ORDER BY status = 'accepted' DESC, edges DESC, status;
 SELECT to_char(period_start, 'YYYY-MM') AS month, active_referrers AS "active referrers", new_referees AS "new referees",
 	round(k_factor::numeric, 2) AS "K-factor", network_before AS "network before",
-	coalesce(round(100 * viral_rate::numeric, 1)::text, '-') AS "new per 100 in network"
+	round(100 * viral_rate::numeric, 1) AS "new per 100 in network"
 FROM demo.r_ref_k WHERE period_start > (SELECT max(period_start) FROM demo.r_ref_k) - interval '12 months' ORDER BY period_start;
 SELECT generation, count(*) AS persons, count(*) FILTER (WHERE direct_referees > 0) AS "who referred",
 	max(downline) AS "largest downline"
