@@ -3,7 +3,7 @@
 -- sample and on random orders with channels, the forecast against the
 -- BG/NBD / Gamma-Gamma formula assembled by hand, and the errors.
 BEGIN;
-SELECT plan(27);
+SELECT plan(29);
 SET LOCAL timezone = 'UTC';
 
 CREATE TEMP TABLE cdnow_raw (master_id text, customer int, day text, cds int, amount numeric);
@@ -87,6 +87,19 @@ SELECT is((SELECT count(*) FROM (
               FROM cohort_value_curve('cdnow', 'customer', 'day', 'amount', months => 12, data_end => '1997-12-31', forecast => false)
               EXCEPT SELECT * FROM pg_temp.ref_curve('cdnow', false, 12, '1997-12-31')) d), 0::bigint,
           'CDNOW: data_end drops later orders and ends the known months');
+
+-- A free repeat order (amount 0) leaves that customer out of the
+-- Gamma-Gamma fit instead of failing it; regular purchases with no dropout
+-- make BG/NBD run off (converged = false): no forecast rather than an error.
+CREATE TEMP TABLE cdnow_free AS SELECT * FROM cdnow;
+INSERT INTO cdnow_free VALUES (1, '1997-03-01', 0), (1, '1997-04-01', 0);
+SELECT is((SELECT count(*) FROM cohort_value_curve('cdnow_free', 'customer', 'day', 'amount', months => 2, calibration_end => '1997-09-30')
+           WHERE forecast_per_customer > 0), 9::bigint, 'a repeat customer with 0 spend: the forecast is still computed');
+CREATE TEMP TABLE regular AS
+    SELECT c AS customer, date '2024-01-01' + (c % 90) + k * 25 AS day, 50 + (c * 13 + k * 7) % 60 AS amount
+    FROM generate_series(1, 60) c, generate_series(0, c % 5) k WHERE date '2024-01-01' + (c % 90) + k * 25 < '2024-07-01';
+SELECT is((SELECT count(*) FROM cohort_value_curve('regular', 'customer', 'day', 'amount', months => 6)
+           WHERE forecast_per_customer IS NOT NULL), 0::bigint, 'a fit that does not converge: no forecast');
 
 -- 老客贡献 on the CDNOW sample by quarter: every customer is new in 1997 Q1.
 SELECT is((SELECT string_agg(new_customers || '/' || returning_customers, ' ' ORDER BY period_start)

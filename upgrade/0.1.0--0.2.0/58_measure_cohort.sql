@@ -186,13 +186,16 @@ BEGIN
             DETAIL = 'Cohorts are calendar months of the order time.';
     END IF;
     -- The models: BG/NBD and Gamma-Gamma fitted on the orders up to the
-    -- calibration end (by default the end of the data).
+    -- calibration end (by default the end of the data).  Gamma-Gamma
+    -- describes positive spend: customers whose repeat days sum to 0 or less
+    -- (free orders, refunds) are left out of its fit, not an error.
     IF forecast THEN
         cal_end := coalesce(calibration_end, data_end, last_ts);
         unit_days := extract(epoch FROM unit) / 86400.0;
         EXECUTE format($q$
             SELECT quanyu.bgnbd_fit((s).frequency, (s).recency, (s).t) AS bg,
-                   quanyu.gammagamma_fit((s).frequency, (s).monetary_value) AS gg
+                   quanyu.gammagamma_fit((s).frequency, (s).monetary_value)
+                       FILTER (WHERE (s).monetary_value > 0) AS gg
             FROM (SELECT quanyu.clv_summary_agg(%2$I::timestamptz, %3$I::numeric, $1, $2) AS s
                   FROM %4$s
                   WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND %3$I IS NOT NULL
