@@ -113,14 +113,12 @@ SELECT count(*) AS tree_differences FROM (
     UNION ALL
     (SELECT * FROM got_tree EXCEPT SELECT * FROM ref_tree)) d;
 -- K-factor: per week, new referees / distinct referrers among accepted
--- edges; the network before a week = persons joined earlier (referees when
--- referred, roots at their first accepted referral).
+-- edges; the network before a week = persons whose first accepted edge (as
+-- either end) is earlier.
 CREATE TEMP TABLE ref_k AS
 WITH j AS (
-    SELECT g, referee AS person, ts FROM acc
-    UNION ALL
-    SELECT r.g, r.person, (SELECT min(a.ts) FROM acc a WHERE a.g = r.g AND a.referrer = r.person)
-    FROM ref_tree r WHERE r.generation = 0),
+    SELECT r.g, r.person, (SELECT min(a.ts) FROM acc a WHERE a.g = r.g AND r.person IN (a.referrer, a.referee)) AS ts
+    FROM ref_tree r),
 w AS (SELECT DISTINCT g, date_trunc('week', ts) AS p FROM acc)
 SELECT w.g, w.p,
        (SELECT count(DISTINCT referrer) FROM acc a WHERE a.g = w.g AND date_trunc('week', a.ts) = w.p) AS referrers,

@@ -27,13 +27,13 @@ AS $$
 WITH t AS (
     SELECT * FROM quanyu.referral_tree(referrers, referees, times)),
 joined AS (
-    -- a referee joins the network when referred, a root with its first referral
-    SELECT t.person, t.referred_at AS at FROM t WHERE t.parent IS NOT NULL
-    UNION ALL
-    SELECT t.parent, pg_catalog.min(t.referred_at) FROM t WHERE t.parent IS NOT NULL
-      AND t.parent OPERATOR(pg_catalog.=) ANY (
-          SELECT r.person FROM t AS r WHERE r.parent IS NULL)
-    GROUP BY t.parent),
+    -- a person is in the network from their first accepted edge, as
+    -- referee or as referrer
+    SELECT x.person, pg_catalog.min(x.at) AS at
+    FROM (SELECT t.person, t.referred_at AS at FROM t WHERE t.parent IS NOT NULL
+          UNION ALL
+          SELECT t.parent, t.referred_at FROM t WHERE t.parent IS NOT NULL) x
+    GROUP BY x.person),
 j AS (
     SELECT pg_catalog.date_trunc(period, joined.at) AS p, pg_catalog.count(*) AS n
     FROM joined GROUP BY 1),
@@ -43,11 +43,12 @@ e AS (
     FROM t WHERE t.parent IS NOT NULL GROUP BY 1)
 SELECT e.p, e.referrers, e.referees,
        e.referees::double precision OPERATOR(pg_catalog./) e.referrers,
-       (pg_catalog.sum(j.n) OVER (ORDER BY j.p) OPERATOR(pg_catalog.-) j.n)::bigint,
-       CASE WHEN pg_catalog.sum(j.n) OVER (ORDER BY j.p) OPERATOR(pg_catalog.>) j.n
-            THEN e.referees::double precision OPERATOR(pg_catalog./)
-                 (pg_catalog.sum(j.n) OVER (ORDER BY j.p) OPERATOR(pg_catalog.-) j.n)::double precision END
-FROM e JOIN j ON j.p OPERATOR(pg_catalog.=) e.p
+       b.n,
+       CASE WHEN b.n OPERATOR(pg_catalog.>) 0
+            THEN e.referees::double precision OPERATOR(pg_catalog./) b.n::double precision END
+FROM e, LATERAL (
+    -- few periods: a sum over the earlier ones for each
+    SELECT COALESCE(pg_catalog.sum(j.n), 0)::bigint AS n FROM j WHERE j.p OPERATOR(pg_catalog.<) e.p) b
 ORDER BY e.p
 $$;
 COMMENT ON FUNCTION referral_k_factor(bigint[], bigint[], timestamptz[], text) IS
