@@ -104,7 +104,8 @@ closure(g, ancestor, person) AS (
     UNION ALL
     SELECT c.g, c.ancestor, a.referee FROM closure c JOIN acc a ON a.g = c.g AND a.referrer = c.person
 )
-SELECT t.*, (SELECT count(*) FROM acc a WHERE a.g = t.g AND a.referrer = t.person) AS direct_referees,
+SELECT t.*, (SELECT min(a.ts) FROM acc a WHERE a.g = t.g AND t.person IN (a.referrer, a.referee)) AS joined_at,
+       (SELECT count(*) FROM acc a WHERE a.g = t.g AND a.referrer = t.person) AS direct_referees,
        (SELECT count(*) FROM closure c WHERE c.g = t.g AND c.ancestor = t.person) AS downline
 FROM t;
 SELECT count(*) AS persons, max(generation) AS deepest, max(downline) AS largest_downline FROM ref_tree;
@@ -116,9 +117,7 @@ SELECT count(*) AS tree_differences FROM (
 -- edges; the network before a week = persons whose first accepted edge (as
 -- either end) is earlier.
 CREATE TEMP TABLE ref_k AS
-WITH j AS (
-    SELECT r.g, r.person, (SELECT min(a.ts) FROM acc a WHERE a.g = r.g AND r.person IN (a.referrer, a.referee)) AS ts
-    FROM ref_tree r),
+WITH j AS (SELECT r.g, r.person, r.joined_at AS ts FROM ref_tree r),
 w AS (SELECT DISTINCT g, date_trunc('week', ts) AS p FROM acc)
 SELECT w.g, w.p,
        (SELECT count(DISTINCT referrer) FROM acc a WHERE a.g = w.g AND date_trunc('week', a.ts) = w.p) AS referrers,

@@ -9,11 +9,11 @@ COMMENT ON FUNCTION referral_edges(bigint[], bigint[], timestamptz[]) IS
 
 CREATE FUNCTION referral_tree(referrers bigint[], referees bigint[], times timestamptz[],
 	OUT person bigint, OUT parent bigint, OUT root bigint, OUT generation integer,
-	OUT referred_at timestamptz, OUT direct_referees bigint, OUT downline bigint)
+	OUT referred_at timestamptz, OUT joined_at timestamptz, OUT direct_referees bigint, OUT downline bigint)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'referral_tree' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION referral_tree(bigint[], bigint[], timestamptz[]) IS
-	'the referral forest of the accepted edges: per person its parent, root, generation (0 = root), direct referees and whole downline';
+	'the referral forest of the accepted edges: per person its parent, root, generation (0 = root), when referred, when first in an accepted edge, direct referees and whole downline';
 
 CREATE FUNCTION referral_k_factor(referrers bigint[], referees bigint[], times timestamptz[],
 	period text DEFAULT 'month')
@@ -25,17 +25,11 @@ AS $$
 -- STABLE, not IMMUTABLE: date_trunc of a timestamptz depends on TimeZone.
 WITH t AS (
     SELECT * FROM quanyu.referral_tree(referrers, referees, times)),
-joined AS (
+j AS MATERIALIZED (
     -- a person is in the network from their first accepted edge, as
-    -- referee or as referrer
-    SELECT x.person, pg_catalog.min(x.at) AS at
-    FROM (SELECT t.person, t.referred_at AS at FROM t WHERE t.parent IS NOT NULL
-          UNION ALL
-          SELECT t.parent, t.referred_at FROM t WHERE t.parent IS NOT NULL) x
-    GROUP BY x.person),
-j AS (
-    SELECT pg_catalog.date_trunc(period, joined.at) AS p, pg_catalog.count(*) AS n
-    FROM joined GROUP BY 1),
+    -- referee or as referrer (materialized: computed once, not per period)
+    SELECT pg_catalog.date_trunc(period, t.joined_at) AS p, pg_catalog.count(*) AS n
+    FROM t GROUP BY 1),
 e AS (
     SELECT pg_catalog.date_trunc(period, t.referred_at) AS p, pg_catalog.count(DISTINCT t.parent) AS referrers,
            pg_catalog.count(*) AS referees

@@ -76,6 +76,7 @@ typedef struct ReferralGraph
 	uint32	   *id;				/* person id of each node */
 	int32	   *parent;			/* accepted parent node, -1 for none */
 	TimestampTz *joined;		/* time of the accepted edge to the node */
+	TimestampTz *first;			/* time of the node's first accepted edge */
 	int32	   *candidate;		/* referrer node of the first edge, -1 for none */
 	bool	   *in_tree;		/* an endpoint of an accepted edge */
 } ReferralGraph;
@@ -203,6 +204,7 @@ referral_build(FunctionCallInfo fcinfo, ReferralGraph *g)
 	g->id = palloc(sizeof(uint32) * maxnodes);
 	g->parent = palloc(sizeof(int32) * maxnodes);
 	g->joined = palloc(sizeof(TimestampTz) * maxnodes);
+	g->first = palloc(sizeof(TimestampTz) * maxnodes);
 	g->candidate = palloc(sizeof(int32) * maxnodes);
 	g->in_tree = palloc0(sizeof(bool) * maxnodes);
 	uf = palloc(sizeof(int32) * maxnodes);
@@ -251,6 +253,11 @@ referral_build(FunctionCallInfo fcinfo, ReferralGraph *g)
 					st = REF_ACCEPTED;
 					g->parent[v] = u;
 					g->joined[v] = e->ts;
+					/* edges come in time order: the first one seen is the earliest */
+					if (!g->in_tree[u])
+						g->first[u] = e->ts;
+					if (!g->in_tree[v])
+						g->first[v] = e->ts;
 					g->in_tree[u] = g->in_tree[v] = true;
 					uf[referral_find(uf, v)] = referral_find(uf, u);
 				}
@@ -299,7 +306,8 @@ referral_edges(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(referral_tree);
 /*
  * One row per person of the forest: parent, root, generation (0 for a
- * root), when the person was referred, direct referees and whole downline.
+ * root), when the person was referred, when they entered the network (their
+ * first accepted edge at either end), direct referees and whole downline.
  */
 Datum
 referral_tree(PG_FUNCTION_ARGS)
@@ -375,8 +383,8 @@ referral_tree(PG_FUNCTION_ARGS)
 
 	for (int32 k = 0; k < g.nnodes; k++)
 	{
-		Datum		values[7];
-		bool		nulls[7] = {false, false, false, false, false, false, false};
+		Datum		values[8];
+		bool		nulls[8] = {false, false, false, false, false, false, false, false};
 
 		CHECK_FOR_INTERRUPTS();
 		if (!g.in_tree[k])
@@ -391,8 +399,9 @@ referral_tree(PG_FUNCTION_ARGS)
 			nulls[1] = nulls[4] = true;
 		values[2] = Int64GetDatum((int64) g.id[root[k]]);
 		values[3] = Int32GetDatum(gen[k]);
-		values[5] = Int64GetDatum(children[k]);
-		values[6] = Int64GetDatum(downline[k]);
+		values[5] = TimestampTzGetDatum(g.first[k]);
+		values[6] = Int64GetDatum(children[k]);
+		values[7] = Int64GetDatum(downline[k]);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	PG_RETURN_NULL();
