@@ -216,8 +216,9 @@ BEGIN
         cm AS (
             -- one row per customer and month of activity
             SELECT date_trunc('month', first_ts)::date AS cohort, ch, first_ts::date AS d0,
-                   ((extract(year FROM ts) - extract(year FROM first_ts)) * 12 +
-                    extract(month FROM ts) - extract(month FROM first_ts))::int AS k,
+                   -- date_part (float8) rather than extract (numeric): cheaper per row
+                   ((date_part('year', ts) - date_part('year', first_ts)) * 12 +
+                    date_part('month', ts) - date_part('month', first_ts))::int AS k,
                    coalesce(sum(amount), 0) AS rev,
                    coalesce(sum(amount) FILTER (WHERE ts::date = first_ts::date), 0) AS first_day_value
             FROM o GROUP BY c, first_ts, ch, k),
