@@ -81,6 +81,18 @@ typedef struct ReferralGraph
 	bool	   *in_tree;		/* an endpoint of an accepted edge */
 } ReferralGraph;
 
+/*
+ * An array of n elements for the call: past 1 GB when the graph is that
+ * large (the edges arrive in arrays of up to 1 GB each; the working arrays
+ * take about 100 bytes per edge in all).
+ */
+static void *
+referral_alloc(Size n, Size elem, bool zero)
+{
+	return MemoryContextAllocExtended(CurrentMemoryContext, Max(n, 1) * elem,
+									  MCXT_ALLOC_HUGE | (zero ? MCXT_ALLOC_ZERO : 0));
+}
+
 /* Time order, ties by referrer, then referee, then input position. */
 static int
 referral_edge_cmp(const void *a, const void *b)
@@ -177,14 +189,16 @@ referral_build(FunctionCallInfo fcinfo, ReferralGraph *g)
 				 errmsg("referrers, referees and times must have the same length"),
 				 errdetail("They have %d, %d and %d elements.", n, n2, n3),
 				 errhint("Build them with array_agg in one query level so that element i of each is one edge.")));
-	if ((Size) n > MaxAllocSize / (2 * sizeof(ReferralEdge)))
+	/* node indexes are int32: two new nodes per edge at most */
+	if (n > PG_INT32_MAX / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many referral edges: %d", n)));
+				 errmsg("too many referral edges: %d", n),
+				 errdetail("At most %d edges are taken in one call.", PG_INT32_MAX / 2)));
 
 	g->nedges = n;
-	g->edges = palloc(sizeof(ReferralEdge) * Max(n, 1));
-	g->status = palloc0(sizeof(uint8) * Max(n, 1));
+	g->edges = referral_alloc(n, sizeof(ReferralEdge), false);
+	g->status = referral_alloc(n, sizeof(uint8), true);
 	for (int i = 0; i < n; i++)
 	{
 		ReferralEdge *e = &g->edges[i];
@@ -201,13 +215,13 @@ referral_build(FunctionCallInfo fcinfo, ReferralGraph *g)
 
 	maxnodes = 2 * Max(n, 1);
 	g->nnodes = 0;
-	g->id = palloc(sizeof(uint32) * maxnodes);
-	g->parent = palloc(sizeof(int32) * maxnodes);
-	g->joined = palloc(sizeof(TimestampTz) * maxnodes);
-	g->first = palloc(sizeof(TimestampTz) * maxnodes);
-	g->candidate = palloc(sizeof(int32) * maxnodes);
-	g->in_tree = palloc0(sizeof(bool) * maxnodes);
-	uf = palloc(sizeof(int32) * maxnodes);
+	g->id = referral_alloc(maxnodes, sizeof(uint32), false);
+	g->parent = referral_alloc(maxnodes, sizeof(int32), false);
+	g->joined = referral_alloc(maxnodes, sizeof(TimestampTz), false);
+	g->first = referral_alloc(maxnodes, sizeof(TimestampTz), false);
+	g->candidate = referral_alloc(maxnodes, sizeof(int32), false);
+	g->in_tree = referral_alloc(maxnodes, sizeof(bool), true);
+	uf = referral_alloc(maxnodes, sizeof(int32), false);
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(uint32);
@@ -281,7 +295,7 @@ referral_edges(PG_FUNCTION_ARGS)
 
 	referral_build(fcinfo, &g);
 	/* Back to input order: the position is the index. */
-	bypos = palloc(sizeof(ReferralEdge) * Max(g.nedges, 1));
+	bypos = referral_alloc(g.nedges, sizeof(ReferralEdge), false);
 	for (int i = 0; i < g.nedges; i++)
 		bypos[g.edges[i].pos] = g.edges[i];
 	for (int i = 0; i < g.nedges; i++)
@@ -325,11 +339,11 @@ referral_tree(PG_FUNCTION_ARGS)
 	int32		maxgen = 0;
 
 	referral_build(fcinfo, &g);
-	gen = palloc(sizeof(int32) * Max(g.nnodes, 1));
-	root = palloc(sizeof(int32) * Max(g.nnodes, 1));
-	path = palloc(sizeof(int32) * Max(g.nnodes, 1));
-	children = palloc0(sizeof(int64) * Max(g.nnodes, 1));
-	downline = palloc0(sizeof(int64) * Max(g.nnodes, 1));
+	gen = referral_alloc(g.nnodes, sizeof(int32), false);
+	root = referral_alloc(g.nnodes, sizeof(int32), false);
+	path = referral_alloc(g.nnodes, sizeof(int32), false);
+	children = referral_alloc(g.nnodes, sizeof(int64), true);
+	downline = referral_alloc(g.nnodes, sizeof(int64), true);
 	for (int32 k = 0; k < g.nnodes; k++)
 		gen[k] = -1;
 
@@ -362,8 +376,8 @@ referral_tree(PG_FUNCTION_ARGS)
 	}
 
 	/* Downlines: children before parents, deepest generation first. */
-	count = palloc0(sizeof(int32) * (maxgen + 2));
-	order = palloc(sizeof(int32) * Max(g.nnodes, 1));
+	count = referral_alloc((maxgen + 2), sizeof(int32), true);
+	order = referral_alloc(g.nnodes, sizeof(int32), false);
 	for (int32 k = 0; k < g.nnodes; k++)
 		count[gen[k] + 1]++;
 	for (int32 d = 1; d <= maxgen + 1; d++)
