@@ -93,12 +93,23 @@ referral_alloc(Size n, Size elem, bool zero)
 									  MCXT_ALLOC_HUGE | (zero ? MCXT_ALLOC_ZERO : 0));
 }
 
-/* Time order, ties by referrer, then referee, then input position. */
+/* Comparisons since the last check for a cancel during the sort. */
+static uint32 referral_cmp_calls = 0;
+
+/*
+ * Time order, ties by referrer, then referee, then input position.  Sorting
+ * tens of millions of edges takes seconds, so every 65536th comparison
+ * checks for a cancel (leaving the sort by an error is safe: it holds only
+ * palloc'd memory).
+ */
 static int
 referral_edge_cmp(const void *a, const void *b)
 {
 	const ReferralEdge *x = (const ReferralEdge *) a;
 	const ReferralEdge *y = (const ReferralEdge *) b;
+
+	if ((++referral_cmp_calls & 0xFFFF) == 0)
+		CHECK_FOR_INTERRUPTS();
 
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
