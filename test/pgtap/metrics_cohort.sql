@@ -3,7 +3,7 @@
 -- sample and on random orders with channels, the forecast against the
 -- BG/NBD / Gamma-Gamma formula assembled by hand, and the errors.
 BEGIN;
-SELECT plan(29);
+SELECT plan(30);
 SET LOCAL timezone = 'UTC';
 
 CREATE TEMP TABLE cdnow_raw (master_id text, customer int, day text, cds int, amount numeric);
@@ -141,6 +141,13 @@ SELECT is((SELECT count(*) FROM (
               FROM cohort_revenue_mix('rnd', 'customer', 'day', 'amount')
               EXCEPT SELECT p, nc, rc, nr, rr, (rr / (nr + rr))::float8 FROM r) d), 0::bigint,
           'random: new vs returning revenue by month equals the reference');
+
+-- A temp table under force_parallel_mode: the functions stay in the leader.
+SET LOCAL force_parallel_mode = on;
+SELECT is((SELECT count(*) FROM cohort_value_curve('rnd', 'customer', 'day', 'amount', 'channel', months => 2, forecast => false))
+          + (SELECT count(*) FROM cohort_revenue_mix('rnd', 'customer', 'day', 'amount')),
+          (SELECT count(*) FROM got_r WHERE month_offset <= 2) + 17, 'temp tables under force_parallel_mode');
+RESET force_parallel_mode;
 
 -- Errors.
 CREATE TEMP TABLE bad (customer bigint, ts text, amount text, tsx timestamptz);
