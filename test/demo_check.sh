@@ -191,6 +191,24 @@ else
 	tap_skip "holdout_uplift sizes, conversion and contamination count agree with the audiences" "measurement not installed"
 fi
 
+# 11b-11c. Cohort curves and referral: the numbers add up.
+if has_table demo.r_cohort; then
+	tap "cohort curves: the cohorts hold every buyer once and their last known cumulative revenue is all revenue of months 0-12" q_true "
+		SELECT (SELECT sum(customers) FROM demo.r_cohort WHERE month_offset = 0) = (SELECT count(DISTINCT person_id) FROM demo.cohort_orders)
+			AND (SELECT sum(c) FROM (SELECT max(cumulative_revenue) AS c FROM demo.r_cohort GROUP BY cohort) x)
+			    = (SELECT sum(o.amount) FROM demo.cohort_orders o
+			       JOIN (SELECT person_id, min(day) AS d0 FROM demo.cohort_orders GROUP BY 1) f USING (person_id)
+			       WHERE date_trunc('month', o.day) < date_trunc('month', f.d0) + interval '13 months')"
+	tap "referral: every accepted edge is one referee with a parent; the forest's persons are the ends of accepted edges" q_true "
+		SELECT (SELECT edges FROM demo.r_ref_status WHERE status = 'accepted') = (SELECT count(*) FROM demo.r_ref_tree WHERE parent IS NOT NULL)
+			AND (SELECT sum(edges) FROM demo.r_ref_status) = (SELECT count(*) FROM demo.referral)
+			AND (SELECT count(*) FROM demo.r_ref_tree WHERE generation = 0) = (SELECT count(*) FROM demo.r_ref_tree WHERE parent IS NULL)
+			AND (SELECT sum(new_referees) FROM demo.r_ref_k) = (SELECT count(*) FROM demo.r_ref_tree WHERE parent IS NOT NULL)"
+else
+	tap_skip "cohort curves: the numbers add up" "cohort curves not installed"
+	tap_skip "referral: the forest matches the accepted edges" "referral not installed"
+fi
+
 # 12-13. The HTML parses (balanced tags) and has one chart per section.
 html="$out/report.html"
 tap "the HTML report is well formed (every element closed, in order)" perl -e '
@@ -204,16 +222,16 @@ tap "the HTML report is well formed (every element closed, in order)" perl -e '
 		else { push @st, $tag; }
 	}
 	exit(@st ? 1 : 0);' "$html"
-tap "the HTML report has 13 sections, one chart in each that ran, none in skipped ones" perl -e '
+tap "the HTML report has 15 sections, one chart in each that ran, none in skipped ones" perl -e '
 	local $/; my $s = <>; exit 1 unless defined $s; my @sec = $s =~ /(<section\b.*?<\/section>)/sg;
-	exit 1 unless @sec == 13;
+	exit 1 unless @sec == 15;
 	for my $x (@sec) { my $c = () = $x =~ /<svg\b/g; my $sk = $x =~ /class="skipped"/;
 		exit 1 unless ($sk ? $c == 0 : $c == 1); }
 	exit 0;' "$html"
 
 # 14-17. The text report as a reader sees it.
 rep="$out/report.txt"
-tap "the text report prints its sections in order (1, 2, 3, 3b, 4 .. 13)" perl -e '
+tap "the text report prints its sections in order (1, 2, 3, 3b, 4 .. 17)" perl -e '
 	my @k; while (<>) { next unless /^## (\d+)([a-z]?)\./; push @k, sprintf("%03d%s", $1, $2); }
 	exit 1 unless @k >= 8; for my $i (1 .. $#k) { exit 1 unless $k[$i - 1] lt $k[$i]; } exit 0;' "$rep"
 tap "no row of dashes in the text report without a header row above it" perl -e '

@@ -108,7 +108,7 @@ SELECT category, buyers, penetration AS "penetration %", revenue FROM demo.r_cat
 
 -- Repurchase, AOV, frequency ------------------------------------------------------------
 \echo
-\echo '## 6. 復購 Repurchase rate, AOV (客單價) and frequency, last 12 months, by channel'
+\echo '## 6. 復購 Repurchase rate (復購率), revenue per buyer (客單價) and per order (筆單價), frequency, last 12 months, by channel'
 CREATE TABLE demo.r_kpi AS
 WITH o AS (SELECT * FROM demo.porder WHERE month > (SELECT m - 12 FROM demo.r_month)),
 per AS (
@@ -116,11 +116,12 @@ per AS (
 )
 SELECT coalesce(p.channel, 'all') AS channel, coalesce(c.zh, '全渠道') AS zh,
 	count(*) AS buyers, sum(orders) AS orders, sum(spend) AS revenue,
+	round(sum(spend) / count(*), 2) AS per_buyer,
 	round(sum(spend) / sum(orders), 2) AS aov,
 	round(sum(orders)::numeric / count(*), 2) AS frequency,
 	round(100.0 * count(*) FILTER (WHERE orders >= 2) / count(*), 1) AS repurchase
 FROM per p LEFT JOIN demo.channel c USING (channel) GROUP BY p.channel, c.zh;
-SELECT zh || ' ' || channel AS channel, buyers, orders, revenue, aov AS "AOV", frequency AS "orders/buyer", repurchase AS "repurchase %"
+SELECT zh || ' ' || channel AS channel, buyers, orders, revenue, per_buyer AS "客單價 per buyer", aov AS "筆單價 per order", frequency AS "orders/buyer", repurchase AS "復購率 %"
 FROM demo.r_kpi ORDER BY channel = 'all', revenue DESC;
 
 -- Effective private domain ----------------------------------------------------------

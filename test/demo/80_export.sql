@@ -7,8 +7,8 @@
 -- consent_withdraw (about 8% of those who granted, e.g. replying TD to an
 -- SMS).  Consent belongs to an identifier, and counts for the person the
 -- identifier belongs to now.
--- The audience: the treatment group of the holdout split (step 70: the
--- holdout gets no message).  It will become a managed segment.
+-- The audience: the managed segment win_back (step 80_segments, refreshed
+-- for the report month) less the holdout of step 70, which gets no message.
 -- The export: md5 of the 11-digit phone, one per line, to a file in the
 -- demo's output directory (psql variable outdir), named in the run log.
 
@@ -31,7 +31,8 @@ ORDER BY c.id_value;
 RESET client_min_messages;
 
 CREATE TABLE demo.winback AS
-SELECT members FROM demo.holdout WHERE grp LIKE 'treatment%';
+SELECT s.members - h.members AS members
+FROM quanyu.segment s, demo.holdout h WHERE s.name = 'win_back' AND h.grp LIKE 'holdout%';
 
 -- The export, once, kept to count it and to write the file.
 SET client_min_messages = warning;

@@ -29,7 +29,8 @@ demo_steps() {
 		70_holdout.sql|report: holdout split for next month's campaign|audience_split|audience split|
 		80_segments.sql|report: managed segments refreshed for the report month, entered and left|segment_refresh_all segment_changes|segments|
 		80_measure.sql|report: touchpoint and guide attribution, campaign uplift against the holdout|attribution holdout_uplift|measurement (attribution, holdout_uplift)|
-		80_export.sql|report: consent and the hashed-phone export of the win-back campaign|audience_export consent_withdraw audience_split|activation export|
+		80_export.sql|report: consent and the hashed-phone export of the win-back campaign|audience_export consent_withdraw audience_split segment_refresh_all|activation export|
+		85_cohort.sql|report: cohort value curves (actual vs forecast), new vs returning revenue, referral trees and K-factor|cohort_value_curve cohort_revenue_mix referral_edges referral_tree referral_k_factor|cohort curves and referral|
 	EOF
 }
 

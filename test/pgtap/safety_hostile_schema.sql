@@ -48,11 +48,13 @@ CREATE FUNCTION pg_temp.typical(t regtype, fn text, argname text) RETURNS text L
 			WHEN fn = 'identity_link' THEN $q$'SELECT * FROM public.hostile_pairs'$q$
 			WHEN fn = 'audience_eval' THEN $q$'vip & wecom'$q$
 			WHEN fn LIKE 'window_funnel%' THEN $q$'strict_order'$q$
+			WHEN argname = 'period' THEN $q$'month'$q$
 			WHEN argname LIKE '%type%' THEN $q$'email'$q$
 			ELSE $q$'H1@Example.com'$q$ END
 		WHEN 'text[]'::regtype THEN $q$'{vip,wecom}'::pg_catalog.text[]$q$
 		WHEN 'bigint[]'::regtype THEN $q$'{1,2,3}'::bigint[]$q$
 		WHEN 'integer[]'::regtype THEN $q$'{1,2,3}'::int[]$q$
+		WHEN 'timestamptz[]'::regtype THEN $q$'{2024-01-05,2024-02-01,2024-02-10}'::pg_catalog.timestamptz[]$q$
 		WHEN 'boolean'::regtype THEN 'true'
 		WHEN 'boolean[]'::regtype THEN $q$'{t,f,t}'::boolean[]$q$
 		WHEN 'double precision[]'::regtype THEN $q$'{1,2,3,4}'::pg_catalog.float8[]$q$
@@ -61,9 +63,10 @@ CREATE FUNCTION pg_temp.typical(t regtype, fn text, argname text) RETURNS text L
 		WHEN 'cstring'::regtype THEN $q$'{1,2,3}'::pg_catalog.cstring$q$
 		WHEN 'regclass'::regtype THEN CASE
 			WHEN fn LIKE 'identity%' THEN $q$'public.hostile_pairs'::pg_catalog.regclass$q$
-			WHEN fn LIKE 'clv%' THEN $q$'public.hostile_orders'::pg_catalog.regclass$q$
+			WHEN fn LIKE 'clv%' OR fn LIKE 'cohort%' THEN $q$'public.hostile_orders'::pg_catalog.regclass$q$
 			ELSE $q$'public.hostile_seg'::pg_catalog.regclass$q$ END
-		WHEN 'name'::regtype THEN CASE WHEN argname LIKE 'customer%' THEN $q$'customer'::pg_catalog.name$q$ ELSE $q$'ts'::pg_catalog.name$q$ END
+		WHEN 'name'::regtype THEN CASE WHEN argname LIKE 'customer%' THEN $q$'customer'::pg_catalog.name$q$
+			WHEN argname LIKE 'amount%' THEN $q$'amount'::pg_catalog.name$q$ ELSE $q$'ts'::pg_catalog.name$q$ END
 		WHEN 'quanyu.bgnbd_params'::regtype THEN 'ROW(0.24, 4.41, 0.79, 2.43, 0, 100, true, 10)::quanyu.bgnbd_params'
 		WHEN 'quanyu.pareto_nbd_params'::regtype THEN 'ROW(0.55, 10.6, 0.61, 11.7, 0, 100, true, 10)::quanyu.pareto_nbd_params'
 		WHEN 'quanyu.gammagamma_params'::regtype THEN 'ROW(6.25, 3.74, 15.4, 0, 100, true, 10)::quanyu.gammagamma_params'

@@ -71,6 +71,10 @@ clv: gammagamma_fit over 3M customers	SELECT quanyu.gammagamma_fit(1 + (g % 7)::
 clv: bgnbd_sample of 100M customers	SELECT count(*) FROM quanyu.bgnbd_sample(100000000, 0.24, 4.41, 0.79, 2.43, 39, 1)
 clv: rfm_agg and clv_summary_agg over 10M orders	SELECT count(*) FROM (SELECT quanyu.clv_summary_agg(timestamptz '2024-01-01' + (g % 1000) * interval '1 hour', 10, timestamptz '2025-01-01', '1 day') FROM generate_series(1, 10000000) g GROUP BY g % 10) s
 clv: clv_cohort_retention over 3M orders	SELECT count(*) FROM quanyu.clv_cohort_retention('cancel_orders', 'customer', 'ts', NULL)
+metrics: cohort_value_curve over 3M orders	SELECT count(*) FROM quanyu.cohort_value_curve('cancel_orders', 'customer', 'ts', 'customer', forecast => false)
+metrics: cohort_revenue_mix over 3M orders	SELECT count(*) FROM quanyu.cohort_revenue_mix('cancel_orders', 'customer', 'ts', 'customer')
+metrics: referral_tree over 3M edges	SELECT count(*) FROM cancel_referrals a, quanyu.referral_tree(a.f, a.t, a.ts)
+metrics: referral_edges over 3M edges	SELECT count(*) FROM cancel_referrals a, quanyu.referral_edges(a.f, a.t, a.ts)
 identity: identity_link of 1M pairs	SELECT * FROM quanyu.identity_link('SELECT ''phone'', (13800000000 + g)::text, ''email'', ''u'' || g || ''@example.com'' FROM generate_series(1, 1000000) g')
 identity: audience_canonicalize of a full-range audience	SELECT quanyu.audience_cardinality(quanyu.audience_canonicalize($full))
 SQL
@@ -83,6 +87,8 @@ CREATE EXTENSION quanyu;
 -- Inputs some operations read from tables (built once, untimed).
 CREATE TABLE cancel_seg AS SELECT 'n' || g AS name, quanyu.audience_from_range(g * 1000, g * 1000 + 50000000) AS members FROM generate_series(1, 2000) g;
 CREATE TABLE cancel_orders AS SELECT g % 500000 AS customer, timestamptz '2020-01-01' + (g % 1500) * interval '1 day' AS ts FROM generate_series(1, 3000000) g;
+CREATE TABLE cancel_referrals AS SELECT array_agg(hashint8(g) & 2097151) AS f, array_agg(g + 2097152) AS t,
+	array_agg(timestamptz '2024-01-01' + (hashint8(g * 7) & 31535999) * interval '1 second') AS ts FROM generate_series(1, 3000000) g;
 CREATE TABLE cancel_big AS SELECT quanyu.audience_from_range(0, 4294967296) OPERATOR(quanyu.-) (4294967295 - g)::bigint AS a FROM generate_series(1, 48) g;
 -- A merge recorded, so that audience_canonicalize has redirects to apply.
 SELECT * FROM quanyu.identity_link($$VALUES ('phone', '13900000001', 'email', 'merge1@example.com'), ('phone', '13900000002', 'email', 'merge1@example.com')$$);
