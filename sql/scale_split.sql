@@ -132,7 +132,7 @@ CREATE AGGREGATE t_breaks_k(agg_state) (SFUNC = agg_state_combine, STYPE = agg_s
 SELECT t_breaks_k(s) FROM (SELECT t_part_breaks(row(recency, 5)::rfm_value) FROM split_cust
                            UNION ALL SELECT t_part_breaks(row(recency, 4)::rfm_value) FROM split_cust) x(s);
 -- a forged INITCOND goes through the input function
-CREATE AGGREGATE t_forged(clv_summary) (SFUNC = clv_split_purchases_trans, STYPE = agg_state, INITCOND = '5153504c01000900000000000000000000000000000000000000');
+CREATE AGGREGATE t_forged(clv_summary) (SFUNC = clv_split_purchases_trans, STYPE = agg_state, INITCOND = '5153504c010009000000000000000000000000000000000000000000');
 -- the transition and combine functions refuse to run outside an aggregate
 SELECT clv_split_purchases_trans(NULL, NULL);
 SELECT agg_state_combine(NULL, NULL);

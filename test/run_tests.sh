@@ -114,7 +114,7 @@ fi
 # after a crash, timing): every test/safety/*.sh prints TAP, counted like
 # the demo check.  The signature fuzzer is test/safety/fuzz_signatures.sh.
 # test/clients/*.sh (client drivers, e.g. psycopg) print TAP the same way.
-for script in $(find test/safety test/clients -maxdepth 1 -name '*.sh' 2>/dev/null | grep -F -- "$QY_ONLY" | sort); do
+for script in $(find test/safety test/clients test/scale -maxdepth 1 -name '*.sh' 2>/dev/null | grep -F -- "$QY_ONLY" | sort); do
 	name=$(basename "$script" .sh)
 	qy_say "safety: $script"
 	QY_PSQL="$QY_PSQL" QY_BUILD="$QY_BUILD" bash "$script" >"$QY_BUILD/$name.tap" 2>"$QY_BUILD/$name.err" || true
