@@ -36,6 +36,9 @@ window_funnel timestamp (by person)|whole|SELECT level, count(*) FROM (SELECT pe
 window_funnel_times (by person)|whole|SELECT md5(string_agg(person_id || ':' || t::text, ',' ORDER BY person_id)) FROM (SELECT person_id, quanyu.window_funnel_times('1 day', ts, event = 'view', event = 'cart', event = 'buy') t FROM events GROUP BY person_id) f
 window_funnel_times timestamp mode (by person)|whole|SELECT md5(string_agg(person_id || ':' || t::text, ',' ORDER BY person_id)) FROM (SELECT person_id, quanyu.window_funnel_times('1 day', 'strict_increase', (ts AT TIME ZONE 'UTC'), event = 'view', event = 'cart', event = 'buy') t FROM events GROUP BY person_id) f
 retention_agg (by person)|whole|SELECT k, sum(r[k]) FROM (SELECT person_id, quanyu.retention_agg(date_trunc('month', ts, 'UTC') = '2024-03-01 00:00+00', date_trunc('month', ts, 'UTC') = '2024-04-01 00:00+00', date_trunc('month', ts, 'UTC') = '2024-05-01 00:00+00') r FROM orders GROUP BY person_id) x, generate_series(1, 3) k GROUP BY 1 ORDER BY 1
+retention_agg (whole table)|partial|SELECT quanyu.retention_agg(date_trunc('month', ts, 'UTC') = '2024-03-01 00:00+00', date_trunc('month', ts, 'UTC') = '2024-04-01 00:00+00', date_trunc('month', ts, 'UTC') = '2024-05-01 00:00+00') FROM orders
+window_funnel (whole table)|gather|SELECT quanyu.window_funnel('1 day', ts, event = 'view', event = 'cart', event = 'buy') FROM events
+window_funnel_times (whole table)|gather|SELECT quanyu.window_funnel_times('1 day', ts, event = 'view', event = 'cart', event = 'buy') FROM events
 bgnbd_fit(frequency, recency, T)|gather|SELECT quanyu.bgnbd_fit((c).frequency, (c).recency, (c).t) FROM person_summary
 pareto_nbd_fit(frequency, recency, T)|gather|SELECT quanyu.pareto_nbd_fit((c).frequency, (c).recency, (c).t) FROM person_summary
 gammagamma_fit(frequency, monetary_value)|gather|SELECT quanyu.gammagamma_fit((c).frequency, (c).monetary_value) FROM person_summary
