@@ -384,6 +384,8 @@ agg_state_in(PG_FUNCTION_ARGS)
 		int			hi = split_hex_digit(str[2 * i]),
 					lo = split_hex_digit(str[2 * i + 1]);
 
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 		if (hi < 0 || lo < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
