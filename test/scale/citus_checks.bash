@@ -28,6 +28,9 @@ gammagamma_fit(clv_summary)|partial|SELECT quanyu.gammagamma_fit(c) FROM person_
 rfm_breaks(rfm_value)|partial|SELECT quanyu.rfm_breaks(row((r).recency, 5)::quanyu.rfm_value), quanyu.rfm_breaks(row((r).frequency, 4)::quanyu.rfm_value) FROM person_summary
 clv_metrics_agg(rfm_summary)|partial|SELECT quanyu.clv_metrics_agg(r) FROM person_summary
 segment_lift|partial|SELECT (quanyu.segment_lift(person_id, (r).monetary::float8, (SELECT quanyu.audience_agg(person_id) FROM members WHERE tier = 4))).in_persons FROM person_summary
+audience_agg (by person)|whole|SELECT md5(string_agg(person_id || ':' || a::text, ',' ORDER BY person_id)) FROM (SELECT person_id, quanyu.audience_agg(category) a FROM orders GROUP BY person_id) s
+audience_union_agg (by person)|whole|SELECT md5(string_agg(person_id || ':' || a::text, ',' ORDER BY person_id)) FROM (SELECT person_id, quanyu.audience_union_agg(categories) a FROM person_audiences GROUP BY person_id) s
+clv_metrics_agg(rfm_summary) (by person)|whole|SELECT md5(string_agg(person_id || ':' || m::text, ',' ORDER BY person_id)) FROM (SELECT person_id, quanyu.clv_metrics_agg(r) m FROM person_summary GROUP BY person_id) s
 rfm_agg (by person)|whole|SELECT md5(string_agg(person_id || ':' || r::text, ',' ORDER BY person_id)) FROM (SELECT person_id, quanyu.rfm_agg(ts, amount, '2025-01-01') r FROM orders GROUP BY person_id) s
 clv_summary_agg (by person)|whole|SELECT md5(string_agg(person_id || ':' || c::text, ',' ORDER BY person_id)) FROM (SELECT person_id, quanyu.clv_summary_agg(ts, amount, '2024-10-01', '7 days') c FROM orders GROUP BY person_id) s
 window_funnel (by person)|whole|SELECT level, count(*) FROM (SELECT person_id, quanyu.window_funnel('1 day', ts, event = 'view', event = 'cart', event = 'buy') level FROM events GROUP BY person_id) f GROUP BY 1 ORDER BY 1
