@@ -173,7 +173,7 @@ while IFS='|' read -r name where sql; do
 		;;
 	whole)
 		if grep -q "Task Count: 8" "$f.plan" && grep -E '^ +Query: ' "$f.plan" | grep -q "quanyu.$agg("; then
-			tap ok "$name: whole on the workers (grouped by person_id, in every shard's query)"
+			tap ok "$name: whole on the workers (in every shard's query)"
 		else
 			tap fail "$name: whole on the workers"
 			grep -E 'Custom Scan|Task Count|Query:' "$f.plan" | head -6 | sed 's/^/#   /'
