@@ -12,11 +12,14 @@ QY_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 QY_PG_MAJOR=15
 QY_PACKAGES="make gcc libc6-dev postgresql-$QY_PG_MAJOR postgresql-server-dev-$QY_PG_MAJOR
  libroaring-dev libxxhash-dev postgresql-$QY_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl
- python3-psycopg2 python3-psycopg postgresql-$QY_PG_MAJOR-cron"
+ python3-psycopg2 python3-psycopg postgresql-$QY_PG_MAJOR-cron postgresql-$QY_PG_MAJOR-plproxy"
 # python3-psycopg2 and python3-psycopg: test/clients/drivers.sh checks what
 # the two common Python drivers send for lists and bytes, and runs the
 # psycopg 3 adapter of doc/audience.md.  postgresql-NN-cron: pg_cron, which
 # schedules segment refreshes (doc/activation.md); the cluster preloads it.
+# postgresql-NN-plproxy: test/scale/sharded_plproxy_fdw.sh runs the questions
+# of doc/scale-out.md over four shard databases through PL/Proxy (and
+# postgres_fdw, in contrib).
 QY_PORT=${QY_PORT:-54329}
 
 qy_say() { printf '== %s\n' "$*" >&2; }

@@ -113,9 +113,10 @@ fi
 # Catalog-wide safety checks that need a driver outside SQL (reconnecting
 # after a crash, timing): every test/safety/*.sh prints TAP, counted like
 # the demo check.  The signature fuzzer is test/safety/fuzz_signatures.sh.
-# test/clients/*.sh (client drivers, e.g. psycopg) and test/docs/*.sh (the
-# ```sql examples of README.md and doc/*.md) print TAP the same way.
-for script in $(find test/safety test/clients test/docs -maxdepth 1 -name '*.sh' 2>/dev/null | grep -F -- "$QY_ONLY" | sort); do
+# test/clients/*.sh (client drivers, e.g. psycopg), test/docs/*.sh (the
+# ```sql examples of README.md and doc/*.md) and test/scale/*.sh (sharded
+# suites) print TAP the same way.
+for script in $(find test/safety test/clients test/docs test/scale -maxdepth 1 -name '*.sh' 2>/dev/null | grep -F -- "$QY_ONLY" | sort); do
 	name=$(basename "$script" .sh)
 	qy_say "safety: $script"
 	QY_PSQL="$QY_PSQL" QY_BUILD="$QY_BUILD" bash "$script" >"$QY_BUILD/$name.tap" 2>"$QY_BUILD/$name.err" || true

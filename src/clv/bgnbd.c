@@ -143,18 +143,30 @@ Datum
 bgnbd_fit_final(PG_FUNCTION_ARGS)
 {
 	ClvData    *d = clv_fit_data(fcinfo, CLV_MAGIC_PURCHASES, "bgnbd_fit_final");
-	ClvFit		fit;
-	double		start[4];
 
 	if (d == NULL)
 		PG_RETURN_NULL();
+	PG_RETURN_DATUM(clv_bgnbd_fit_datum(fcinfo, d));
+}
+
+/*
+ * The bgnbd_params of grouped observations, for the calling final function
+ * (bgnbd_fit_final and the split form's final function share it, so both
+ * forms give the same answer on the same data).
+ */
+Datum
+clv_bgnbd_fit_datum(FunctionCallInfo fcinfo, const ClvData *d)
+{
+	ClvFit		fit;
+	double		start[4];
+
 	/* Start at r = 1, a = b = 1 with alpha matching the pooled purchase rate. */
 	start[0] = 0.0;
 	start[1] = clv_log_pooled_age_per_purchase(d);
 	start[2] = 0.0;
 	start[3] = 0.0;
 	clv_optimize(4, start, bgnbd_ll, bgnbd_grad, d, &fit);
-	PG_RETURN_DATUM(clv_fit_datum(fcinfo, 4, &fit, d->n));
+	return clv_fit_datum(fcinfo, 4, &fit, d->n);
 }
 
 /*

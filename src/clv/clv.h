@@ -14,6 +14,7 @@
 #include "postgres.h"
 #include "fmgr.h"
 #include "datatype/timestamp.h"
+#include "utils/numeric.h"
 
 /*
  * Every internal aggregate state of the module starts with one of these
@@ -102,6 +103,14 @@ extern void clv_optimize(int dim, const double *start, ClvLogLik f,
 extern double clv_bgnbd_conditional(const double *p, double t, double x, double tx, double T);
 extern double clv_pareto_conditional(const double *p, double t, double x, double tx, double T);
 extern double clv_gammagamma_spend(const double *p, double x, double m);
+extern void clv_gammagamma_check(double x, double m);
+extern Datum clv_bgnbd_fit_datum(FunctionCallInfo fcinfo, const ClvData *d);
+extern Datum clv_pareto_fit_datum(FunctionCallInfo fcinfo, const ClvData *d);
+extern Datum clv_gammagamma_fit_datum(FunctionCallInfo fcinfo, const ClvData *d);
+
+/* clv_metrics.c */
+extern Datum clv_metrics_datum(FunctionCallInfo fcinfo, int64 customers, int64 orders,
+							   int64 repeaters, Numeric revenue);
 
 /* clv_obs.c */
 extern void *clv_state_arg(FunctionCallInfo fcinfo, int argno, uint32 magic, const char *fname);

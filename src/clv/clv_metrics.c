@@ -203,23 +203,35 @@ Datum
 clv_metrics_final(PG_FUNCTION_ARGS)
 {
 	MetricsState *st;
-	TupleDesc	desc;
-	Datum		values[7];
-	bool		nulls[7] = {0};
 
 	(void) qy_aggregate_context(fcinfo, "clv_metrics_final");
 	st = clv_state_arg(fcinfo, 0, CLV_MAGIC_METRICS, "clv_metrics_final");
 	if (st == NULL || st->customers == 0)
 		PG_RETURN_NULL();
+	PG_RETURN_DATUM(clv_metrics_datum(fcinfo, st->customers, st->orders, st->repeaters, st->revenue));
+}
+
+/*
+ * The clv_metrics composite of the counts and revenue (customers > 0), for
+ * the calling final function (both forms of clv_metrics_agg).
+ */
+Datum
+clv_metrics_datum(FunctionCallInfo fcinfo, int64 customers, int64 orders, int64 repeaters,
+				  Numeric revenue)
+{
+	TupleDesc	desc;
+	Datum		values[7];
+	bool		nulls[7] = {0};
+
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "clv_metrics_final must return a composite type");
 	desc = BlessTupleDesc(desc);
-	values[0] = Int64GetDatum(st->customers);
-	values[1] = Int64GetDatum(st->orders);
-	values[2] = NumericGetDatum(st->revenue);
-	values[3] = numeric_per(st->revenue, st->orders);
-	values[4] = Float8GetDatum((double) st->orders / st->customers);
-	values[5] = Float8GetDatum((double) st->repeaters / st->customers);
-	values[6] = numeric_per(st->revenue, st->customers);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+	values[0] = Int64GetDatum(customers);
+	values[1] = Int64GetDatum(orders);
+	values[2] = NumericGetDatum(revenue);
+	values[3] = numeric_per(revenue, orders);
+	values[4] = Float8GetDatum((double) orders / customers);
+	values[5] = Float8GetDatum((double) repeaters / customers);
+	values[6] = numeric_per(revenue, customers);
+	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }

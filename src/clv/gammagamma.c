@@ -22,8 +22,8 @@ PG_FUNCTION_INFO_V1(gammagamma_fit_final);
 PG_FUNCTION_INFO_V1(gammagamma_expected_spend);
 
 /* Reject a (frequency, monetary) pair the spend model cannot use. */
-static void
-gammagamma_check(double x, double m)
+void
+clv_gammagamma_check(double x, double m)
 {
 	if (x < 0 || x != floor(x))
 		ereport(ERROR,
@@ -49,7 +49,7 @@ gammagamma_fit_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(st);
 	x = clv_arg_finite(fcinfo, 1, "frequency");
 	m = clv_arg_finite(fcinfo, 2, "monetary value");
-	gammagamma_check(x, m);
+	clv_gammagamma_check(x, m);
 	if (x > 0)
 		clv_obs_append(st, x, m, 0.0);
 	PG_RETURN_POINTER(st);
@@ -88,13 +88,21 @@ Datum
 gammagamma_fit_final(PG_FUNCTION_ARGS)
 {
 	ClvData    *d = clv_fit_data(fcinfo, CLV_MAGIC_SPEND, "gammagamma_fit_final");
+
+	if (d == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(clv_gammagamma_fit_datum(fcinfo, d));
+}
+
+/* The gammagamma_params of grouped observations (both forms of the fit). */
+Datum
+clv_gammagamma_fit_datum(FunctionCallInfo fcinfo, const ClvData *d)
+{
 	ClvFit		fit;
 	double		start[3];
 	double		sm = 0.0;
 	int64		i;
 
-	if (d == NULL)
-		PG_RETURN_NULL();
 	for (i = 0; i < d->ngroups; i++)
 		sm += d->g[i].w * d->g[i].tx;
 	/* p = q = 1 and v at the mean spend, so v starts in the data's currency scale. */
@@ -102,7 +110,7 @@ gammagamma_fit_final(PG_FUNCTION_ARGS)
 	start[1] = 0.0;
 	start[2] = log(sm / d->n);
 	clv_optimize(3, start, gammagamma_ll, NULL, d, &fit);
-	PG_RETURN_DATUM(clv_fit_datum(fcinfo, 3, &fit, d->n));
+	return clv_fit_datum(fcinfo, 3, &fit, d->n);
 }
 
 /*
@@ -130,6 +138,6 @@ gammagamma_expected_spend(PG_FUNCTION_ARGS)
 	double		m = clv_arg_finite(fcinfo, 2, "monetary value");
 
 	clv_read_params(PG_GETARG_DATUM(0), 3, p, "gammagamma_params");
-	gammagamma_check(x, m);
+	clv_gammagamma_check(x, m);
 	PG_RETURN_FLOAT8(clv_gammagamma_spend(p, x, m));
 }

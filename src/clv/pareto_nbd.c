@@ -168,18 +168,26 @@ Datum
 pareto_nbd_fit_final(PG_FUNCTION_ARGS)
 {
 	ClvData    *d = clv_fit_data(fcinfo, CLV_MAGIC_PURCHASES, "pareto_nbd_fit_final");
-	ClvFit		fit;
-	double		start[4];
 
 	if (d == NULL)
 		PG_RETURN_NULL();
+	PG_RETURN_DATUM(clv_pareto_fit_datum(fcinfo, d));
+}
+
+/* The pareto_nbd_params of grouped observations (both forms of the fit). */
+Datum
+clv_pareto_fit_datum(FunctionCallInfo fcinfo, const ClvData *d)
+{
+	ClvFit		fit;
+	double		start[4];
+
 	/* r = s = 1, alpha from the pooled purchase rate, beta from the mean age. */
 	start[0] = 0.0;
 	start[1] = clv_log_pooled_age_per_purchase(d);
 	start[2] = 0.0;
 	start[3] = log(fmax(clv_mean_age(d), 1e-6));
 	clv_optimize(4, start, pareto_ll, NULL, d, &fit);
-	PG_RETURN_DATUM(clv_fit_datum(fcinfo, 4, &fit, d->n));
+	return clv_fit_datum(fcinfo, 4, &fit, d->n);
 }
 
 /* (1 - q^e) / e for 0 < q <= 1, with its limit -log q at e = 0. */
