@@ -91,6 +91,16 @@ FROM unnest((SELECT holdout_uplift(person_id, gmv > 0, gmv, '{1-12}', '{10-30}',
 -- no rows at all: NULL; persons of neither group are ignored
 SELECT holdout_uplift(person_id, gmv > 0, gmv, '{1-12}', '{21-30}', NULL) FROM up_gmv WHERE false;
 SELECT metric, treated, holdout FROM unnest((SELECT holdout_uplift(p, true, 1, '{1}', '{2}', NULL) FROM generate_series(3, 5) p));
+-- the same set in another form on later rows is the same audience: an
+-- expanded value on the first row, then stored values (short and long
+-- varlena headers), as rows from another node arrive
+CREATE TEMP TABLE up_groups (person_id bigint, treated audience, holdout audience);
+INSERT INTO up_groups SELECT person_id, '{1-12}', '{21-30}' FROM up_gmv;
+SELECT metric, treated, holdout FROM unnest((
+  SELECT holdout_uplift(g.person_id, u.gmv > 0, u.gmv,
+         CASE WHEN g.person_id = (SELECT min(person_id) FROM up_gmv) THEN audience_from_range(1, 13) ELSE g.treated END,
+         CASE WHEN g.person_id % 2 = 0 THEN audience(g.holdout::bytea) ELSE g.holdout END, NULL ORDER BY g.person_id)
+  FROM up_groups g JOIN up_gmv u USING (person_id))) WHERE metric = 'persons';
 -- errors
 SELECT holdout_uplift(person_id, gmv > 0, gmv, '{}', '{21-30}', NULL) FROM up_gmv;
 SELECT holdout_uplift(person_id, gmv > 0, gmv, '{1-12}', '{100-101}' - '{100-101}'::audience, NULL) FROM up_gmv;

@@ -82,7 +82,12 @@ uplift_free_seen(void *arg)
 	st->overlap = NULL;
 }
 
-/* Remember audience argument argno of the first row. */
+/*
+ * Remember audience argument argno of the first row: its bitmap, and the
+ * bytes that let later rows be recognised cheaply (the TOAST pointer of a
+ * stored value, or the payload of an inline one; never the varlena header,
+ * whose short and long forms differ for the same value).
+ */
 static void
 uplift_keep_audience(FunctionCallInfo fcinfo, UpliftState *st, int argno, UpliftAudience *a)
 {
@@ -97,16 +102,29 @@ uplift_keep_audience(FunctionCallInfo fcinfo, UpliftState *st, int argno, Uplift
 	if (!audience_datum_is_expanded(d))
 	{
 		a->toasted = VARATT_IS_EXTERNAL_ONDISK(v);
-		if (!a->toasted)
+		if (a->toasted)
+		{
+			a->key_len = VARSIZE_ANY(v);
+			a->key = MemoryContextAlloc(st->cxt, a->key_len);
+			memcpy(a->key, v, a->key_len);
+		}
+		else
+		{
 			v = PG_DETOAST_DATUM_PACKED(d);
-		a->key_len = VARSIZE_ANY(v);
-		a->key = MemoryContextAlloc(st->cxt, a->key_len);
-		memcpy(a->key, v, a->key_len);
+			a->key_len = VARSIZE_ANY_EXHDR(v);
+			a->key = MemoryContextAlloc(st->cxt, a->key_len);
+			memcpy(a->key, VARDATA_ANY(v), a->key_len);
+		}
 	}
 	a->bitmap = audience_expanded_bitmap(audience_expand(d, st->cxt));
 }
 
-/* Is audience argument argno of this row the one the first row gave? */
+/*
+ * Is audience argument argno of this row the one the first row gave?  The
+ * same bytes (or TOAST pointer) answer at once; anything else (a value that
+ * came as an expanded object, through another TOAST pointer, or from a
+ * remote node as text) is compared as a set.
+ */
 static bool
 uplift_same_audience(FunctionCallInfo fcinfo, int argno, UpliftAudience *a)
 {
@@ -119,14 +137,21 @@ uplift_same_audience(FunctionCallInfo fcinfo, int argno, UpliftAudience *a)
 		return true;
 	d = PG_GETARG_DATUM(argno);
 	v = (struct varlena *) DatumGetPointer(d);
-	if (audience_datum_is_expanded(d))
-		return roaring_bitmap_equals(audience_datum_bitmap(d), a->bitmap);
-	if (VARATT_IS_EXTERNAL_ONDISK(v))
-		return a->toasted && VARSIZE_ANY(v) == a->key_len && memcmp(v, a->key, a->key_len) == 0;
-	if (a->toasted)
-		return roaring_bitmap_equals(audience_datum_bitmap(d), a->bitmap);
-	v = PG_DETOAST_DATUM_PACKED(d);
-	return VARSIZE_ANY(v) == a->key_len && memcmp(v, a->key, a->key_len) == 0;
+	if (a->key != NULL && !audience_datum_is_expanded(d))
+	{
+		if (VARATT_IS_EXTERNAL_ONDISK(v))
+		{
+			if (a->toasted && VARSIZE_ANY(v) == a->key_len && memcmp(v, a->key, a->key_len) == 0)
+				return true;
+		}
+		else if (!a->toasted)
+		{
+			v = PG_DETOAST_DATUM_PACKED(d);
+			if (VARSIZE_ANY_EXHDR(v) == a->key_len && memcmp(VARDATA_ANY(v), a->key, a->key_len) == 0)
+				return true;
+		}
+	}
+	return roaring_bitmap_equals(audience_arg_bitmap(fcinfo, argno), a->bitmap);
 }
 
 static void
