@@ -199,6 +199,23 @@ parse_hex(const char *str, AudienceExpanded *ea)
 	pfree(bytes);
 }
 
+/*
+ * What an input function returns: the flat value, as storing the expanded
+ * one would write it.  Callers of input functions may pfree the result
+ * (PL/Proxy does, for every value a shard sends), which the pointer of an
+ * expanded object cannot take; the bitmap is freed here at once.
+ */
+static Datum
+audience_input_result(AudienceExpanded *ea)
+{
+	Size		size = EOH_get_flat_size(&ea->hdr);
+	void	   *flat = palloc(size);
+
+	EOH_flatten_into(&ea->hdr, flat, size);
+	DeleteExpandedObject(EOHPGetRWDatum(&ea->hdr));
+	return PointerGetDatum(flat);
+}
+
 PG_FUNCTION_INFO_V1(audience_in);
 /* Text input. */
 Datum
@@ -211,7 +228,7 @@ audience_in(PG_FUNCTION_ARGS)
 		parse_hex(str, ea);
 	else
 		parse_id_list(str, ea);
-	PG_RETURN_AUDIENCE(ea);
+	PG_RETURN_DATUM(audience_input_result(ea));
 }
 
 /* Hex text of the portable bytes. */
@@ -286,7 +303,7 @@ audience_recv(PG_FUNCTION_ARGS)
 	audience_expanded_set_bitmap(ea, audience_portable_load(buf->data + buf->cursor, len,
 															ERRCODE_INVALID_BINARY_REPRESENTATION));
 	buf->cursor = buf->len;
-	PG_RETURN_AUDIENCE(ea);
+	PG_RETURN_DATUM(audience_input_result(ea));
 }
 
 PG_FUNCTION_INFO_V1(audience_send);

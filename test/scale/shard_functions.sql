@@ -75,13 +75,3 @@ CREATE VIEW q.v_clv_states AS SELECT * FROM q.clv_states();
 CREATE VIEW q.v_lift_state AS SELECT q.lift_state() AS lift_state;
 CREATE VIEW q.v_funnel_levels AS SELECT * FROM q.funnel_levels();
 CREATE VIEW q.v_retention AS SELECT * FROM q.retention();
-
--- the audience questions with audiences as their portable bytes, for
--- PL/Proxy: it frees each value it reads from a shard, which an audience's
--- input functions (they return expanded values) do not allow
-CREATE FUNCTION q.category_audiences_bytes(OUT category integer, OUT members bytea) RETURNS SETOF record
-LANGUAGE sql STABLE AS $$ SELECT category, quanyu.audience_to_bytea(members) FROM q.category_audiences() $$;
-CREATE FUNCTION q.tier_audiences_bytes(OUT tier integer, OUT now bytea, OUT next bytea) RETURNS SETOF record
-LANGUAGE sql STABLE AS $$ SELECT tier, quanyu.audience_to_bytea(now), quanyu.audience_to_bytea(next) FROM q.tier_audiences() $$;
-CREATE FUNCTION q.order_totals_bytes(OUT orders bigint, OUT revenue numeric, OUT buyers bytea) RETURNS SETOF record
-LANGUAGE sql STABLE AS $$ SELECT orders, revenue, quanyu.audience_to_bytea(buyers) FROM q.order_totals() $$;

@@ -70,19 +70,15 @@ proxy_ok=ok
 		CREATE SERVER qy_shards FOREIGN DATA WRAPPER plproxy
 		    OPTIONS (connection_lifetime '1800', p0 '$(conn 0)', p1 '$(conn 1)', p2 '$(conn 2)', p3 '$(conn 3)');
 		CREATE USER MAPPING FOR PUBLIC SERVER qy_shards;
-		CREATE FUNCTION q.category_audiences_bytes(OUT category integer, OUT members bytea) RETURNS SETOF record
-		    LANGUAGE plproxy AS \$\$ CLUSTER 'qy_shards'; RUN ON ALL; \$\$;
-		CREATE FUNCTION q.tier_audiences_bytes(OUT tier integer, OUT now bytea, OUT next bytea) RETURNS SETOF record
-		    LANGUAGE plproxy AS \$\$ CLUSTER 'qy_shards'; RUN ON ALL; \$\$;
-		CREATE FUNCTION q.order_totals_bytes(OUT orders bigint, OUT revenue numeric, OUT buyers bytea) RETURNS SETOF record
-		    LANGUAGE plproxy AS \$\$ CLUSTER 'qy_shards'; RUN ON ALL; \$\$;
-		-- the audiences back from their portable bytes
+		-- audiences come back as values: PL/Proxy reads them with the type's
+		-- binary input and frees each one (the input functions return flat
+		-- values for that reason)
 		CREATE FUNCTION q.category_audiences(OUT category integer, OUT members quanyu.audience) RETURNS SETOF record
-		    LANGUAGE sql AS \$\$ SELECT category, quanyu.audience(members) FROM q.category_audiences_bytes() \$\$;
+		    LANGUAGE plproxy AS \$\$ CLUSTER 'qy_shards'; RUN ON ALL; \$\$;
 		CREATE FUNCTION q.tier_audiences(OUT tier integer, OUT now quanyu.audience, OUT next quanyu.audience) RETURNS SETOF record
-		    LANGUAGE sql AS \$\$ SELECT tier, quanyu.audience(now), quanyu.audience(next) FROM q.tier_audiences_bytes() \$\$;
+		    LANGUAGE plproxy AS \$\$ CLUSTER 'qy_shards'; RUN ON ALL; \$\$;
 		CREATE FUNCTION q.order_totals(OUT orders bigint, OUT revenue numeric, OUT buyers quanyu.audience) RETURNS SETOF record
-		    LANGUAGE sql AS \$\$ SELECT orders, revenue, quanyu.audience(buyers) FROM q.order_totals_bytes() \$\$;
+		    LANGUAGE plproxy AS \$\$ CLUSTER 'qy_shards'; RUN ON ALL; \$\$;
 		CREATE FUNCTION q.clv_states(OUT purchases quanyu.agg_state, OUT spend quanyu.agg_state,
 		                             OUT breaks quanyu.agg_state, OUT metrics quanyu.agg_state) RETURNS SETOF record
 		    LANGUAGE plproxy AS \$\$ CLUSTER 'qy_shards'; RUN ON ALL; \$\$;
