@@ -30,7 +30,7 @@
 #include <roaring/containers/containers.h>
 
 #include "audience/audience.h"
-#include "audience/audience_portable.h"
+#include "audience/audience_bytes.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
 
@@ -38,13 +38,11 @@
 #define BITSET_WORDS 1024
 #define FULL_RUN_CARD CONTAINER_VALUES
 
-typedef enum RefKind
-{
-	REF_ARRAY,					/* count sorted uint16 values */
-	REF_BITSET,					/* BITSET_WORDS little-endian words */
-	REF_RUN,					/* count (start, length - 1) uint16 pairs */
-	REF_IDS						/* count uint32 ids sharing the key */
-} RefKind;
+/* The kinds of a portable container (audience_bytes.h), and queued ids. */
+#define REF_ARRAY PORTABLE_ARRAY
+#define REF_BITSET PORTABLE_BITSET
+#define REF_RUN PORTABLE_RUN
+#define REF_IDS (PORTABLE_RUN + 1)	/* count uint32 ids sharing the key */
 
 /*
  * The values of one container, wherever they live: a container of the
@@ -54,7 +52,7 @@ typedef enum RefKind
 typedef struct ContainerRef
 {
 	uint16		key;			/* the high 16 bits of its ids */
-	uint8		kind;			/* RefKind */
+	uint8		kind;			/* REF_* */
 	uint32		count;			/* elements in data */
 	uint32		card;			/* an upper bound of its cardinality */
 	const uint8 *data;
@@ -660,97 +658,39 @@ portable_corrupted(void)
 			 errdetail("Its payload cannot be decoded.")));
 }
 
-/* Number of containers of a portable payload (checked header). */
-static uint32
-portable_container_count(const uint8 *buf, Size len)
-{
-	uint32		cookie;
-	uint32		size;
-
-	if (len < 4)
-		portable_corrupted();
-	cookie = portable_u32(buf);
-	if ((cookie & 0xFFFF) == PORTABLE_COOKIE)
-		return (cookie >> 16) + 1;
-	if (cookie != PORTABLE_COOKIE_NO_RUN || len < 8)
-		portable_corrupted();
-	size = portable_u32(buf + 4);
-	if (size > PORTABLE_MAX_CONTAINERS)
-		portable_corrupted();
-	return size;
-}
-
-/* Runs must end inside their container, or setting them would write past it. */
+/* A reader on a stored payload; a damaged one is reported as corrupted. */
 static void
-check_runs(const uint8 *runs, uint32 nruns)
+portable_open_stored(PortableReader *r, const uint8 *buf, Size len)
 {
-	uint32		r;
-
-	for (r = 0; r < nruns; r++)
-		if ((uint32) portable_u16(runs + 4 * r) + portable_u16(runs + 4 * r + 2) > 0xFFFF)
-			portable_corrupted();
+	if (!portable_open(r, (const char *) buf, len, false))
+		portable_corrupted();
 }
 
 /*
  * Append the containers of a portable payload to refs; returns how many.
- * Every container is bounds-checked against len, and so is every run, so a
- * damaged stored value raises an error instead of reading or writing out of
- * bounds.  (Values were fully validated when they entered the database.)
+ * The reader bounds-checks every container and run, so a damaged stored
+ * value raises an error instead of reading or writing out of bounds.
+ * (Values were fully validated when they entered the database.)
  */
 static uint32
 portable_refs(const uint8 *buf, Size len, ContainerRef *refs)
 {
-	uint32		size = portable_container_count(buf, len);
-	bool		hasrun = (portable_u16(buf) == PORTABLE_COOKIE);
-	Size		pos = hasrun ? 4 : 8;
-	const uint8 *runbits = buf + pos;
-	const uint8 *keycards;
+	PortableReader r;
+	PortableContainer c;
 	uint32		i;
 
-	if (hasrun)
-		pos += (size + 7) / 8;
-	keycards = buf + pos;
-	pos += (Size) size * 4;
-	if (!hasrun || size >= PORTABLE_NO_OFFSET_THRESHOLD)
-		pos += (Size) size * 4;
-	if (pos > len)
-		portable_corrupted();
-
-	for (i = 0; i < size; i++)
+	portable_open_stored(&r, buf, len);
+	for (i = 0; i < r.size; i++)
 	{
-		ContainerRef *ref = &refs[i];
-		Size		bytes;
-
-		ref->key = portable_u16(keycards + 4 * i);
-		ref->card = (uint32) portable_u16(keycards + 4 * i + 2) + 1;
-		if (hasrun && (runbits[i / 8] >> (i % 8)) & 1)
-		{
-			if (len - pos < 2)
-				portable_corrupted();
-			ref->kind = REF_RUN;
-			ref->count = portable_u16(buf + pos);
-			pos += 2;
-			bytes = (Size) ref->count * 4;
-		}
-		else if (ref->card > PORTABLE_ARRAY_MAX)
-		{
-			ref->kind = REF_BITSET;
-			bytes = PORTABLE_BITSET_BYTES;
-		}
-		else
-		{
-			ref->kind = REF_ARRAY;
-			ref->count = ref->card;
-			bytes = (Size) ref->count * 2;
-		}
-		if (len - pos < bytes)
+		if (!portable_read(&r, &c))
 			portable_corrupted();
-		if (ref->kind == REF_RUN)
-			check_runs(buf + pos, ref->count);
-		ref->data = buf + pos;
-		pos += bytes;
+		refs[i].key = c.key;
+		refs[i].kind = c.kind;
+		refs[i].card = c.card;
+		refs[i].count = c.count;
+		refs[i].data = c.data;
 	}
-	return size;
+	return r.size;
 }
 
 /* One stable 8-bit counting pass of refs by key, from src into dst. */
@@ -780,8 +720,11 @@ sort_refs_by_key(ContainerRef *refs, ContainerRef *tmp, int n)
 uint32
 audience_flat_containers(const AudienceFlat *flat)
 {
+	PortableReader r;
+
 	audience_header_check(flat);
-	return portable_container_count((const uint8 *) flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
+	portable_open_stored(&r, (const uint8 *) flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
+	return r.size;
 }
 
 /*
