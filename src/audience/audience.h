@@ -127,6 +127,8 @@ extern void audience_merge_ids(roaring_bitmap_t *bitmap, const uint32 *ids, uint
 extern void audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
 								 AudienceMergeScratch *scratch);
 extern uint32 audience_flat_containers(const AudienceFlat *flat);
+extern void audience_xor_flat(roaring_bitmap_t *bitmap, const AudienceFlat *flat);
+extern roaring_bitmap_t *audience_flat_load_keys(const AudienceFlat *flat, const roaring_bitmap_t *keys);
 
 /*
  * audience_measure.c: container-level reads, and the memory bound

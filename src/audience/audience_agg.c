@@ -107,6 +107,57 @@ audience_union_combine(PG_FUNCTION_ARGS)
 	return audience_union_trans(fcinfo);
 }
 
+/*
+ * AND an audience into the state.  Once the state is empty nothing can
+ * come back, so the input is not read at all; an input whose header shows
+ * it empty or outside the state's id range empties the state without its
+ * payload being read; and of a stored input only the containers whose keys
+ * the state still has are decoded.
+ */
+static void
+audience_intersect_into(AudienceExpanded *ea, Datum input)
+{
+	roaring_bitmap_t *state = audience_expanded_bitmap(ea);
+	AudienceFlat header;
+	const AudienceFlat *h;
+	AudienceFlat *flat;
+	roaring_bitmap_t *part;
+
+	if (roaring_bitmap_is_empty(state))
+		return;
+	audience_expanded_changed(ea);
+	if (audience_datum_is_expanded(input))
+	{
+		const roaring_bitmap_t *in = audience_datum_bitmap(input);
+
+		/* A container grows by the input's at most, or to a bitset. */
+		audience_expanded_reserve(ea, Min((double) audience_bitmap_memory(in),
+										  Min(audience_bitmap_containers(state),
+											  audience_bitmap_containers(in)) *
+										  (double) AUDIENCE_BITSET_COST),
+								  "audience_intersect_agg");
+		roaring_bitmap_and_inplace(state, in);
+		return;
+	}
+	h = audience_datum_header(input, &header);
+	if (h->cardinality == 0 || h->max_id < roaring_bitmap_minimum(state) ||
+		h->min_id > roaring_bitmap_maximum(state))
+	{
+		roaring_bitmap_clear(state);
+		return;
+	}
+	flat = (AudienceFlat *) PG_DETOAST_DATUM(input);
+	audience_expanded_reserve(ea, Min(audience_estimate_load(AUDIENCE_PAYLOAD_SIZE(flat)),
+									  audience_bitmap_containers(state) *
+									  (double) AUDIENCE_BITSET_COST),
+							  "audience_intersect_agg");
+	part = audience_flat_load_keys(flat, state);
+	roaring_bitmap_and_inplace(state, part);
+	roaring_bitmap_free(part);
+	if ((Pointer) flat != DatumGetPointer(input))
+		pfree(flat);
+}
+
 PG_FUNCTION_INFO_V1(audience_intersect_trans);
 /* audience_intersect_agg(audience): AND each input into the state */
 Datum
@@ -128,19 +179,7 @@ audience_intersect_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_AGG_STATE(ea);
 	}
 	ea = audience_agg_state(fcinfo);
-	{
-		roaring_bitmap_t *state = audience_expanded_bitmap(ea);
-		const roaring_bitmap_t *in = audience_datum_bitmap(PG_GETARG_DATUM(1));
-
-		/* A container grows by the input's at most, or to a bitset. */
-		audience_expanded_reserve(ea, Min((double) audience_bitmap_memory(in),
-										  Min(audience_bitmap_containers(state),
-											  audience_bitmap_containers(in)) *
-										  (double) AUDIENCE_BITSET_COST),
-								  "audience_intersect_agg");
-		roaring_bitmap_and_inplace(state, in);
-	}
-	audience_expanded_changed(ea);
+	audience_intersect_into(ea, PG_GETARG_DATUM(1));
 	PG_RETURN_AGG_STATE(ea);
 }
 

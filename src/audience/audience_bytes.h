@@ -101,6 +101,7 @@ portable_key(const PortableReader *r, uint32 i)
 extern bool portable_open(PortableReader *r, const char *buf, Size len, bool strict);
 extern bool portable_read(PortableReader *r, PortableContainer *c);
 extern bool portable_seek(PortableReader *r, uint32 i);
+extern uint32 portable_lower_bound(const PortableReader *r, uint16 key, uint32 from);
 extern int32 portable_find(const PortableReader *r, uint16 key);
 extern bool portable_contains(const PortableContainer *c, uint16 low);
 

@@ -58,6 +58,20 @@ typedef struct ContainerRef
 	const uint8 *data;
 } ContainerRef;
 
+/* The ref of a container read from portable bytes. */
+static ContainerRef
+ref_of_portable(const PortableContainer *c)
+{
+	ContainerRef ref;
+
+	ref.key = c->key;
+	ref.kind = c->kind;
+	ref.card = c->card;
+	ref.count = c->count;
+	ref.data = c->data;
+	return ref;
+}
+
 /* A container built for a key the bitmap does not have yet. */
 typedef struct FreshContainer
 {
@@ -684,11 +698,7 @@ portable_refs(const uint8 *buf, Size len, ContainerRef *refs)
 	{
 		if (!portable_read(&r, &c))
 			portable_corrupted();
-		refs[i].key = c.key;
-		refs[i].kind = c.kind;
-		refs[i].card = c.card;
-		refs[i].count = c.count;
-		refs[i].data = c.data;
+		refs[i] = ref_of_portable(&c);
 	}
 	return r.size;
 }
@@ -768,4 +778,235 @@ audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n
 	merge_sorted_refs(bitmap, refs, total);
 	if (scratch == NULL)
 		pfree(refs);
+}
+
+/* A copy of a stored container with an exact cardinality (CRoaring's ops need it). */
+static void *
+container_copy_exact(const PortableContainer *c, uint8 *typecode)
+{
+	ContainerRef ref = ref_of_portable(c);
+	void	   *container = container_copy_ref(&ref, typecode);
+
+	if (container == NULL)
+		merge_out_of_memory();
+	if (*typecode == BITSET_CONTAINER_TYPE_CODE)
+		((bitset_container_t *) container)->cardinality = c->card;
+	return container;
+}
+
+/*
+ * XOR a stored container into the bitset container at pos, in place, and
+ * settle the result: an array when small, NULL (freed) when empty.
+ */
+static void
+xor_into_bitset(roaring_array_t *ra, int32 pos, const PortableContainer *c)
+{
+	bitset_container_t *b = ra->containers[pos];
+	uint64	   *words = b->array;
+	uint32		i;
+
+	switch (c->kind)
+	{
+		case PORTABLE_ARRAY:
+			{
+				int32		card = b->cardinality;
+
+				for (i = 0; i < c->count; i++)
+				{
+					uint16		v = portable_u16(c->data + 2 * i);
+					uint64		mask = UINT64CONST(1) << (v & 63);
+
+					card += (words[v >> 6] & mask) ? -1 : 1;
+					words[v >> 6] ^= mask;
+				}
+				b->cardinality = card;
+			}
+			break;
+		case PORTABLE_BITSET:
+			for (i = 0; i < BITSET_WORDS; i++)
+				words[i] ^= portable_u64(c->data + 8 * i);
+			b->cardinality = bitset_container_compute_cardinality(b);
+			break;
+		default:
+			for (i = 0; i < c->count; i++)
+			{
+				uint32		start = portable_u16(c->data + 4 * i);
+
+				bitset_flip_range(words, start, start + portable_u16(c->data + 4 * i + 2) + 1);
+			}
+			b->cardinality = bitset_container_compute_cardinality(b);
+			break;
+	}
+	if (b->cardinality == 0)
+	{
+		bitset_container_free(b);
+		ra->containers[pos] = NULL;
+	}
+	else if (b->cardinality <= DEFAULT_MAX_SIZE)
+	{
+		array_container_t *a = array_container_from_bitset(b);
+
+		if (a == NULL)
+			merge_out_of_memory();
+		bitset_container_free(b);
+		ra->containers[pos] = a;
+		ra->typecodes[pos] = ARRAY_CONTAINER_TYPE_CODE;
+	}
+}
+
+/* XOR a stored container into the container at pos (NULL when it empties). */
+static void
+xor_into_existing(roaring_array_t *ra, int32 pos, const PortableContainer *c)
+{
+	uint8		in_type,
+				result_type;
+	void	   *in;
+	void	   *result;
+
+	if (ra->typecodes[pos] == BITSET_CONTAINER_TYPE_CODE)
+	{
+		xor_into_bitset(ra, pos, c);
+		return;
+	}
+	/* Arrays are small; CRoaring's xor of runs keeps them runs. */
+	in = container_copy_exact(c, &in_type);
+	result = container_xor(ra->containers[pos], ra->typecodes[pos], in, in_type, &result_type);
+	container_free(in, in_type);
+	if (result == NULL)
+		merge_out_of_memory();
+	container_free(ra->containers[pos], ra->typecodes[pos]);
+	if (container_get_cardinality(result, result_type) == 0)
+	{
+		container_free(result, result_type);
+		ra->containers[pos] = NULL;
+		return;
+	}
+	ra->containers[pos] = result;
+	ra->typecodes[pos] = result_type;
+}
+
+/* Drop the containers set to NULL (emptied), keeping the order. */
+static void
+compact_emptied(roaring_array_t *ra)
+{
+	int32		i,
+				k = 0;
+
+	for (i = 0; i < ra->size; i++)
+		if (ra->containers[i] != NULL)
+		{
+			ra->keys[k] = ra->keys[i];
+			ra->containers[k] = ra->containers[i];
+			ra->typecodes[k] = ra->typecodes[i];
+			k++;
+		}
+	ra->size = k;
+}
+
+/*
+ * XOR a stored value into the bitmap, in place, reading its portable bytes
+ * container by container: containers of keys the bitmap lacks are copied
+ * in, the others are XOR-ed with the bitmap's (bitsets in place).  The
+ * bitmap's cardinalities stay exact; it is not left lazy.
+ */
+void
+audience_xor_flat(roaring_bitmap_t *bitmap, const AudienceFlat *flat)
+{
+	roaring_array_t *ra = &bitmap->high_low_container;
+	PortableReader r;
+	FreshList	fresh;
+
+	audience_header_check(flat);
+	portable_open_stored(&r, (const uint8 *) flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
+	fresh.items = palloc(Max(r.size, 1) * sizeof(FreshContainer));
+	fresh.n = 0;
+	PG_TRY();
+	{
+		int32		pos = 0;
+		uint32		i;
+
+		for (i = 0; i < r.size; i++)
+		{
+			PortableContainer c;
+
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (!portable_read(&r, &c))
+				portable_corrupted();
+			pos = ra_advance_until(ra, c.key, pos - 1);
+			if (pos < ra->size && ra->keys[pos] == c.key)
+				xor_into_existing(ra, pos, &c);
+			else
+			{
+				FreshContainer *f = &fresh.items[fresh.n];
+
+				f->key = c.key;
+				f->container = container_copy_exact(&c, &f->typecode);
+				fresh.n++;
+			}
+		}
+		compact_emptied(ra);
+		insert_fresh(ra, &fresh);
+	}
+	PG_CATCH();
+	{
+		int			i;
+
+		compact_emptied(ra);
+		for (i = 0; i < fresh.n; i++)
+			container_free(fresh.items[i].container, fresh.items[i].typecode);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pfree(fresh.items);
+}
+
+/*
+ * The containers of a stored value whose keys the bitmap has, as a new
+ * bitmap; the rest of the value is not decoded.  It is all an intersection
+ * with the bitmap needs of the value.
+ */
+roaring_bitmap_t *
+audience_flat_load_keys(const AudienceFlat *flat, const roaring_bitmap_t *keys)
+{
+	const roaring_array_t *ka = &keys->high_low_container;
+	PortableReader r;
+	roaring_bitmap_t *result;
+
+	audience_header_check(flat);
+	portable_open_stored(&r, (const uint8 *) flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
+	/* With room for every container, ra_append never reallocates. */
+	result = roaring_bitmap_create_with_capacity(Max(Min((uint32) ka->size, r.size), 1));
+	if (result == NULL)
+		merge_out_of_memory();
+	PG_TRY();
+	{
+		uint32		j = 0;
+		int32		i;
+
+		for (i = 0; i < ka->size && j < r.size; i++)
+		{
+			PortableContainer c;
+			uint8		typecode;
+			void	   *container;
+
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			j = portable_lower_bound(&r, ka->keys[i], j);
+			if (j >= r.size || portable_key(&r, j) != ka->keys[i])
+				continue;
+			if (!portable_seek(&r, j) || !portable_read(&r, &c))
+				portable_corrupted();
+			container = container_copy_exact(&c, &typecode);
+			ra_append(&result->high_low_container, c.key, container, typecode);
+			j++;
+		}
+	}
+	PG_CATCH();
+	{
+		roaring_bitmap_free(result);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return result;
 }
