@@ -122,7 +122,7 @@ if run_only portable || run_only header || run_only audience_in || run_only eval
 	rt=$(fz_obj test/fuzz/fuzz_pg.c)
 	fmt=$(fz_obj src/audience/audience_format.c)
 	byt=$(fz_obj src/audience/audience_bytes.c)
-	mrg=$(fz_obj src/audience/audience_merge.c)
+	mrg=$(fz_obj src/audience/audience_roaring.c)
 	mea=$(fz_obj src/audience/audience_measure.c)
 	exp=$(fz_obj src/audience/audience_expanded.c)
 	io=$(fz_obj src/audience/audience_io.c)

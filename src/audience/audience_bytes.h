@@ -5,7 +5,7 @@
  *
  * Every piece of code that reads portable bytes goes through PortableReader:
  * the validator of untrusted input (audience_format.c), the membership probe
- * (audience_probe.c), the batched union (audience_merge.c) and the counts
+ * (audience_probe.c), the batched union (audience_roaring.c) and the counts
  * computed straight from stored values (audience_bytes.c).  The reader
  * yields, per container, its key, kind, stated cardinality and a pointer to
  * its payload inside the buffer; it never reads outside the buffer.  In
@@ -104,6 +104,10 @@ extern bool portable_seek(PortableReader *r, uint32 i);
 extern uint32 portable_lower_bound(const PortableReader *r, uint16 key, uint32 from);
 extern int32 portable_find(const PortableReader *r, uint16 key);
 extern bool portable_contains(const PortableContainer *c, uint16 low);
+
+/* Stored payloads (audience_format.c): a reader, or a data-corrupted error. */
+extern void audience_portable_open_stored(PortableReader *r, const char *buf, Size len);
+extern void audience_stored_corrupted(void) pg_attribute_noreturn();
 
 /* Counts straight from portable bytes (audience_bytes.c). */
 extern uint32 portable_and_card(const PortableContainer *a, const PortableContainer *b);

@@ -18,7 +18,7 @@
  * Ids are queued and added in batches.  A batch grows with the state (small
  * groups stay small) up to PENDING_MAX ids.  Batches of at least
  * PENDING_MERGE_MIN ids are merged into the bitmap a container at a time
- * (audience_merge.c); smaller ones go through roaring_bitmap_add_many.
+ * (audience_roaring.c); smaller ones go through roaring_bitmap_add_many.
  * Stored audiences OR-ed in are queued as well (audience_union.c).
  */
 #define PENDING_INITIAL 256

@@ -220,3 +220,32 @@ audience_datum_cardinality(Datum d)
 
 	return audience_datum_header(d, &header)->cardinality;
 }
+
+/* A stored value whose payload cannot be read. */
+void
+audience_stored_corrupted(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("stored audience is corrupted"),
+			 errdetail("Its payload cannot be decoded.")));
+}
+
+/* A reader on a stored payload; a damaged one is reported as corrupted. */
+void
+audience_portable_open_stored(PortableReader *r, const char *buf, Size len)
+{
+	if (!portable_open(r, buf, len, false))
+		audience_stored_corrupted();
+}
+
+/* Number of containers of a stored value (its header checked). */
+uint32
+audience_flat_containers(const AudienceFlat *flat)
+{
+	PortableReader r;
+
+	audience_header_check(flat);
+	audience_portable_open_stored(&r, flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
+	return r.size;
+}

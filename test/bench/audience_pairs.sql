@@ -23,8 +23,8 @@ CREATE TABLE bench_pairs (shape text, k int, members audience);
 INSERT INTO bench_pairs
 	SELECT 'bitset', 1, audience_agg(g * 2) FROM generate_series(0, 9999999) g UNION ALL
 	SELECT 'bitset', 2, audience_agg(g * 3) FROM generate_series(0, 9999999) g UNION ALL
-	SELECT 'array', 1, audience_agg((g * 2147) % 2147483648) FROM generate_series(0, 999999) g UNION ALL
-	SELECT 'array', 2, audience_agg((g * 3221) % 2147483648) FROM generate_series(0, 999999) g UNION ALL
+	SELECT 'array', 1, audience_agg((g::bigint * 2147) % 2147483648) FROM generate_series(0, 999999) g UNION ALL
+	SELECT 'array', 2, audience_agg((g::bigint * 3221) % 2147483648) FROM generate_series(0, 999999) g UNION ALL
 	SELECT 'run', 1, audience_agg(b * 3000 + x) FROM generate_series(0, 9999) b, generate_series(0, 999) x UNION ALL
 	SELECT 'run', 2, audience_agg(b * 2000 + 500 + x) FROM generate_series(0, 9999) b, generate_series(0, 999) x;
 -- subsets for @> (the worst case: every container is compared)
