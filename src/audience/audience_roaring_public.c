@@ -93,14 +93,18 @@ audience_bitmap_containers(const roaring_bitmap_t *bitmap)
 						(roaring_bitmap_minimum(bitmap) >> 16) + 1);
 }
 
-/* An upper bound of the memory a bitmap takes: its serialised containers plus overheads. */
+/*
+ * An upper bound of the memory a bitmap takes: its containers' serialised
+ * bytes twice (an array's capacity is at most twice its ids), plus each
+ * container's overhead.
+ */
 Size
 audience_bitmap_memory(const roaring_bitmap_t *bitmap)
 {
 	Size		containers = audience_bitmap_containers(bitmap);
 
-	return sizeof(roaring_bitmap_t) + roaring_bitmap_portable_size_in_bytes(bitmap) +
-		containers * (AUDIENCE_CONTAINER_OVERHEAD + AUDIENCE_CONTAINER_SLOT_BYTES + 2 * PORTABLE_ARRAY_MAX);
+	return sizeof(roaring_bitmap_t) + 2 * roaring_bitmap_portable_size_in_bytes(bitmap) +
+		containers * (AUDIENCE_CONTAINER_OVERHEAD + AUDIENCE_CONTAINER_SLOT_BYTES);
 }
 
 /*
