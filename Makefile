@@ -10,6 +10,15 @@ QY_MODULES  = common audience identity clv metrics segment activation security
 QY_SQL      = $(foreach m,$(QY_MODULES),$(sort $(wildcard src/$(m)/*.sql)))
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*/*.c)))
 
+# CRoaring: audience_roaring.c reads CRoaring 0.2.66's private structs (its
+# static assertions refuse any other version); QY_ROARING_PUBLIC_API=1 builds
+# audience_roaring_public.c instead, the same functions on the public API.
+ifeq ($(QY_ROARING_PUBLIC_API),1)
+OBJS       := $(filter-out src/audience/audience_roaring.o,$(OBJS))
+else
+OBJS       := $(filter-out src/audience/audience_roaring_public.o,$(OBJS))
+endif
+
 # Released versions: their install scripts are frozen in upgrade/ and each
 # step to the next version is assembled from upgrade/<from>--<to>/*.sql.
 QY_UPGRADE_0_2 = $(sort $(wildcard upgrade/0.1.0--0.2.0/*.sql))

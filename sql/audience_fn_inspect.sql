@@ -32,9 +32,9 @@ SELECT audience_nth('{0,4294967295}', 2);
 SELECT audience_contains_all('{0,4294967295}', '{0,4294967295}'), audience_contains_any('{1}', '{4294967296,-1}');
 -- NULLs
 SELECT audience_min(NULL) IS NULL AS min_null, audience_rank(NULL, 1) IS NULL AS rank_null, audience_nth('{1}', NULL) IS NULL AS nth_null, audience_contains_any('{1}', NULL) IS NULL AS any_null;
+-- ids outside the id range: answered as @> answers them (no id below 0, all below 2^32)
+SELECT audience_rank('{1}', -1), '{1}'::audience @> -1::bigint AS has_minus_1, audience_rank('{1,4294967295}', 4294967296), '{1}'::audience @> 4294967296::bigint AS has_2_32, audience_rank('{}', 9223372036854775807);
 -- bad arguments
-SELECT audience_rank('{1}', -1);
-SELECT audience_rank('{1}', 4294967296);
 SELECT audience_nth('{1}', 0);
 SELECT audience_nth('{1}', -5);
 SELECT audience_contains_any('{1}', ARRAY[1, NULL]::bigint[]);

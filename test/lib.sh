@@ -122,7 +122,16 @@ qy_build() {
 	[ -n "$PG_CONFIG" ] || qy_die "pg_config not found"
 	export PG_CONFIG
 	QY_BINDIR=$("$PG_CONFIG" --bindir)
-	qy_say "building quanyu"
+	# CRoaring flavour (Makefile): QY_ROARING_PUBLIC_API=1 (--roaring-public-api)
+	# builds on CRoaring's public API only.  The library is relinked when the
+	# flavour changes, since its object list differs.
+	local api=internals
+	[ "${QY_ROARING_PUBLIC_API:-}" = 1 ] && api=public-api
+	if [ "$(cat "$QY_REPO/.roaring-api" 2>/dev/null)" != "$api" ]; then
+		rm -f "$QY_REPO/quanyu.so"
+		echo "$api" >"$QY_REPO/.roaring-api"
+	fi
+	qy_say "building quanyu (CRoaring $api)"
 	make -s -C "$QY_REPO" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >&2
 }
 
@@ -224,7 +233,8 @@ qy_parse_args() {
 		case "$1" in
 		--no-deps) QY_DEPS=no ;;
 		--only) QY_ONLY=${2:?--only needs a pattern}; shift ;;
-		*) qy_die "unknown argument: $1 (use --no-deps, --only PATTERN)" ;;
+		--roaring-public-api) export QY_ROARING_PUBLIC_API=1 ;;
+		*) qy_die "unknown argument: $1 (use --no-deps, --only PATTERN, --roaring-public-api)" ;;
 		esac
 		shift
 	done

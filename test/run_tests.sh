@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Run every quanyu test: pg_regress (sql/ + expected/) and pgTAP (test/pgtap/).
 #
-#   bash test/run_tests.sh [--no-deps] [--only PATTERN]
+#   bash test/run_tests.sh [--no-deps] [--only PATTERN] [--roaring-public-api]
 #
 # Installs missing packages, builds, starts a throwaway cluster in the build
 # tree, runs the tests and ends with "N passed, N failed".  Exits non-zero
 # when anything fails.  --only runs the tests whose file name contains
-# PATTERN; --no-deps skips the package check.
+# PATTERN; --no-deps skips the package check; --roaring-public-api builds
+# quanyu on CRoaring's public API only (make QY_ROARING_PUBLIC_API=1).
 
 # shellcheck source=test/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

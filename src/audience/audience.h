@@ -122,15 +122,22 @@ extern uint64 audience_datum_cardinality(Datum d);
 extern void audience_toasted_header(const struct varlena *v, AudienceFlat *header);
 extern void audience_check_alloc(const void *ptr);
 
-/* audience_merge.c: batched, container-at-a-time changes (bitmap left lazy) */
+/*
+ * audience_roaring.c (or, built with QY_ROARING_PUBLIC_API=1,
+ * audience_roaring_public.c): batched, container-at-a-time changes (bitmap
+ * left lazy by the merges), and container-level reads.
+ */
 extern void audience_merge_ids(roaring_bitmap_t *bitmap, const uint32 *ids, uint32 *scratch, int n);
 extern void audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
 								 AudienceMergeScratch *scratch);
 extern uint32 audience_flat_containers(const AudienceFlat *flat);
+extern void audience_xor_flat(roaring_bitmap_t *bitmap, const AudienceFlat *flat);
+extern roaring_bitmap_t *audience_flat_load_keys(const AudienceFlat *flat, const roaring_bitmap_t *keys);
 
 /*
- * audience_measure.c: container-level reads, and the memory bound
- * (quanyu.max_audience_memory).  Costs in bytes, see audience_measure.c.
+ * Container-level reads (audience_roaring.c) and the memory bound
+ * (quanyu.max_audience_memory, audience_measure.c).  Costs in bytes, see
+ * audience_measure.c.
  */
 /* Containers of each kind, their ids and serialised bytes (audience_stats). */
 #define AUDIENCE_KIND_ARRAY 0
@@ -160,6 +167,7 @@ extern void audience_bitmap_statistics(const roaring_bitmap_t *bitmap, AudienceS
 extern double audience_estimate_parts(const roaring_bitmap_t *bitmap, double fraction,
 									  uint32 nparts);
 extern double audience_estimate_ids(const uint32 *ids, int n);
+extern double audience_container_estimate(double n);
 extern double audience_estimate_binary(const roaring_bitmap_t *a, const roaring_bitmap_t *b,
 									   bool intersection);
 extern void audience_memory_check(double estimate, const char *what);

@@ -46,7 +46,8 @@ typedef struct AudienceCacheSlot
 	struct varatt_external toast;	/* key when kind == CACHE_TOAST */
 	char	   *bytes;			/* key when kind == CACHE_BYTES */
 	Size		len;
-	AudienceExpanded *ea;		/* the decoded value */
+	AudienceExpanded *ea;		/* the decoded value, or NULL */
+	AudienceFlat *flat;			/* the detoasted bytes (CACHE_TOAST), or NULL */
 } AudienceCacheSlot;
 
 typedef struct AudienceCache
@@ -103,6 +104,9 @@ audience_cache_clear(AudienceCacheSlot *slot)
 	if (slot->ea != NULL)
 		MemoryContextDelete(slot->ea->hdr.eoh_context);
 	slot->ea = NULL;
+	if (slot->flat != NULL)
+		pfree(slot->flat);
+	slot->flat = NULL;
 	if (slot->bytes != NULL)
 		pfree(slot->bytes);
 	slot->bytes = NULL;
@@ -159,7 +163,50 @@ audience_cache_bitmap(FunctionCallInfo fcinfo, int argno)
 	if (cache == NULL)
 		return audience_datum_bitmap(d);
 	slot = &cache->slots[argno];
-	if (!audience_cache_matches(slot, kind, &toast, v))
+	if (slot->ea == NULL || !audience_cache_matches(slot, kind, &toast, v))
 		audience_cache_fill(slot, fcinfo->flinfo->fn_mcxt, d, kind, &toast);
 	return audience_expanded_bitmap(slot->ea);
+}
+
+/*
+ * The stored bytes (header checked, 4-byte varlena header) of flat argument
+ * argno, for functions that read them without decoding.  A value in TOAST
+ * is fetched at most once per call site while the argument keeps the same
+ * value; anything else is detoasted, if needed, into the current context.
+ */
+const AudienceFlat *
+audience_cache_flat(FunctionCallInfo fcinfo, int argno)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	struct varatt_external toast;
+	AudienceCache *cache;
+	AudienceCacheSlot *slot;
+	AudienceFlat *flat;
+
+	Assert(!audience_datum_is_expanded(d));
+	cache = VARATT_IS_EXTERNAL_ONDISK(v) && argno < AUDIENCE_CACHE_SLOTS ?
+		audience_cache_get(fcinfo) : NULL;
+	if (cache == NULL)
+	{
+		flat = (AudienceFlat *) PG_DETOAST_DATUM(d);
+		audience_header_check(flat);
+		return flat;
+	}
+	VARATT_EXTERNAL_GET_POINTER(toast, v);
+	slot = &cache->slots[argno];
+	if (slot->flat == NULL || !audience_cache_matches(slot, CACHE_TOAST, &toast, v))
+	{
+		MemoryContext old;
+
+		audience_cache_clear(slot);
+		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		flat = (AudienceFlat *) detoast_attr(v);
+		MemoryContextSwitchTo(old);
+		audience_header_check(flat);
+		slot->flat = flat;
+		slot->toast = toast;
+		slot->kind = CACHE_TOAST;
+	}
+	return slot->flat;
 }

@@ -2,25 +2,100 @@
  * audience_count.c
  *	  Sizes of set-algebra results without building them, and similarity.
  *
- * CRoaring counts an intersection, union, difference or symmetric
- * difference container by container without allocating the result, so
- * `audience_and_count(a, b)` is much cheaper than `cardinality(a & b)`.
- * Stored arguments are decoded once per call site (audience_cache.c).
+ * Every count of two audiences follows from |a ∩ b| and the two
+ * cardinalities.  Two stored (flat) audiences are counted straight from
+ * their portable bytes, container by container, without decoding either
+ * (audience_bytes.c); a stored value in TOAST is fetched once per call
+ * site.  When either argument is already decoded (an expanded value),
+ * CRoaring counts on the decoded sets, the other decoded once per call
+ * site (audience_cache.c).
  */
 #include "postgres.h"
 
 #include "audience/audience.h"
+#include "audience/audience_bytes.h"
+#include "audience/audience_fn.h"
+
+/* quanyu.audience_count_from_bytes: off only to measure the decoding path. */
+bool		audience_count_from_bytes = true;
 
 typedef uint64 (*BitmapCountOp) (const roaring_bitmap_t *, const roaring_bitmap_t *);
 
-/* Apply a CRoaring counting operation to two audience arguments. */
-static Datum
-audience_count_op(FunctionCallInfo fcinfo, BitmapCountOp op)
+/* Which count of a and b from |a ∩ b|. */
+typedef enum PairCount
 {
-	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
-	const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
+	PAIR_AND,
+	PAIR_OR,
+	PAIR_ANDNOT,
+	PAIR_XOR
+} PairCount;
 
-	PG_RETURN_INT64((int64) op(a, b));
+/*
+ * |a ∩ b| (or, with subset_test, 1 when b ⊆ a and 0 otherwise) of the two
+ * audience arguments (a is argument arg_a, 0 or 1, and b the other one)
+ * read from their bytes, with their cardinalities;
+ * false when either argument is expanded (the caller then uses CRoaring).
+ */
+bool
+audience_pair_from_bytes(FunctionCallInfo fcinfo, int arg_a, bool subset_test, uint64 *result,
+						 uint64 *card_a, uint64 *card_b)
+{
+	const AudienceFlat *a;
+	const AudienceFlat *b;
+
+	if (!audience_count_from_bytes ||
+		audience_datum_is_expanded(PG_GETARG_DATUM(0)) ||
+		audience_datum_is_expanded(PG_GETARG_DATUM(1)))
+		return false;
+	a = audience_cache_flat(fcinfo, arg_a);
+	b = audience_cache_flat(fcinfo, 1 - arg_a);
+	*card_a = a->cardinality;
+	*card_b = b->cardinality;
+	if (subset_test)
+	{
+		/* The headers often decide alone. */
+		if (b->cardinality == 0)
+		{
+			*result = 1;
+			return true;
+		}
+		if (b->cardinality > a->cardinality || b->min_id < a->min_id || b->max_id > a->max_id)
+		{
+			*result = 0;
+			return true;
+		}
+	}
+	if (!portable_intersection_card(a->payload, AUDIENCE_PAYLOAD_SIZE(a),
+									b->payload, AUDIENCE_PAYLOAD_SIZE(b),
+									subset_test, result))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("stored audience is corrupted"),
+				 errdetail("Its payload cannot be decoded.")));
+	return true;
+}
+
+/* A count of two audience arguments: from their bytes, or by CRoaring's op. */
+static Datum
+audience_count_op(FunctionCallInfo fcinfo, PairCount which, BitmapCountOp op)
+{
+	uint64		inter,
+				ca,
+				cb;
+
+	if (!audience_pair_from_bytes(fcinfo, 0, false, &inter, &ca, &cb))
+		PG_RETURN_INT64((int64) op(PG_GETARG_AUDIENCE_BITMAP(0), PG_GETARG_AUDIENCE_BITMAP(1)));
+	switch (which)
+	{
+		case PAIR_AND:
+			PG_RETURN_INT64((int64) inter);
+		case PAIR_OR:
+			PG_RETURN_INT64((int64) (ca + cb - inter));
+		case PAIR_ANDNOT:
+			PG_RETURN_INT64((int64) (ca - inter));
+		default:
+			PG_RETURN_INT64((int64) (ca + cb - 2 * inter));
+	}
 }
 
 PG_FUNCTION_INFO_V1(audience_and_count);
@@ -28,7 +103,7 @@ PG_FUNCTION_INFO_V1(audience_and_count);
 Datum
 audience_and_count(PG_FUNCTION_ARGS)
 {
-	return audience_count_op(fcinfo, roaring_bitmap_and_cardinality);
+	return audience_count_op(fcinfo, PAIR_AND, roaring_bitmap_and_cardinality);
 }
 
 PG_FUNCTION_INFO_V1(audience_or_count);
@@ -36,7 +111,7 @@ PG_FUNCTION_INFO_V1(audience_or_count);
 Datum
 audience_or_count(PG_FUNCTION_ARGS)
 {
-	return audience_count_op(fcinfo, roaring_bitmap_or_cardinality);
+	return audience_count_op(fcinfo, PAIR_OR, roaring_bitmap_or_cardinality);
 }
 
 PG_FUNCTION_INFO_V1(audience_andnot_count);
@@ -44,7 +119,7 @@ PG_FUNCTION_INFO_V1(audience_andnot_count);
 Datum
 audience_andnot_count(PG_FUNCTION_ARGS)
 {
-	return audience_count_op(fcinfo, roaring_bitmap_andnot_cardinality);
+	return audience_count_op(fcinfo, PAIR_ANDNOT, roaring_bitmap_andnot_cardinality);
 }
 
 PG_FUNCTION_INFO_V1(audience_xor_count);
@@ -52,7 +127,7 @@ PG_FUNCTION_INFO_V1(audience_xor_count);
 Datum
 audience_xor_count(PG_FUNCTION_ARGS)
 {
-	return audience_count_op(fcinfo, roaring_bitmap_xor_cardinality);
+	return audience_count_op(fcinfo, PAIR_XOR, roaring_bitmap_xor_cardinality);
 }
 
 PG_FUNCTION_INFO_V1(audience_jaccard);
@@ -63,11 +138,21 @@ PG_FUNCTION_INFO_V1(audience_jaccard);
 Datum
 audience_jaccard(PG_FUNCTION_ARGS)
 {
-	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
-	const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
-	uint64		inter = roaring_bitmap_and_cardinality(a, b);
-	uint64		uni = roaring_bitmap_get_cardinality(a) + roaring_bitmap_get_cardinality(b) - inter;
+	uint64		inter,
+				ca,
+				cb,
+				uni;
 
+	if (!audience_pair_from_bytes(fcinfo, 0, false, &inter, &ca, &cb))
+	{
+		const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
+		const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
+
+		inter = roaring_bitmap_and_cardinality(a, b);
+		ca = roaring_bitmap_get_cardinality(a);
+		cb = roaring_bitmap_get_cardinality(b);
+	}
+	uni = ca + cb - inter;
 	if (uni == 0)
 		PG_RETURN_FLOAT8(1.0);
 	PG_RETURN_FLOAT8((double) inter / (double) uni);

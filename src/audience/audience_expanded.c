@@ -18,12 +18,22 @@
  * Ids are queued and added in batches.  A batch grows with the state (small
  * groups stay small) up to PENDING_MAX ids.  Batches of at least
  * PENDING_MERGE_MIN ids are merged into the bitmap a container at a time
- * (audience_merge.c); smaller ones go through roaring_bitmap_add_many.
+ * (audience_roaring.c); smaller ones go through roaring_bitmap_add_many.
  * Stored audiences OR-ed in are queued as well (audience_union.c).
  */
 #define PENDING_INITIAL 256
 #define PENDING_MAX AUDIENCE_PENDING_MAX
 #define PENDING_MERGE_MIN 1024
+
+/*
+ * Ids spread thin (10M ids over 0..2^31 are 32k containers of about 300)
+ * put a couple of ids per container in a batch of PENDING_MAX, and each
+ * batch then rebuilds every container for them.  A state with many
+ * containers queues PENDING_PER_CONTAINER ids per container instead, up to
+ * PENDING_SPREAD_MAX (8 MB of queue and as much to group it).
+ */
+#define PENDING_PER_CONTAINER 32
+#define PENDING_SPREAD_MAX (2 * 1024 * 1024)
 
 /* The memory context shared by the audience states of an aggregate context. */
 #define AGG_STATES_CONTEXT "audience aggregate states"
@@ -216,9 +226,15 @@ audience_expanded_bitmap(AudienceExpanded *ea)
 void
 audience_expanded_make_room(AudienceExpanded *ea)
 {
-	if (ea->pending_cap < PENDING_MAX)
+	int			max = PENDING_MAX;
+
+	if (ea->pending_cap >= PENDING_MAX && ea->bitmap != NULL)
+		max = Max(max, (int) Min((uint64) PENDING_SPREAD_MAX,
+								 (uint64) audience_bitmap_containers(ea->bitmap) *
+								 PENDING_PER_CONTAINER));
+	if (ea->pending_cap < max)
 	{
-		int			cap = ea->pending_cap == 0 ? PENDING_INITIAL : ea->pending_cap * 2;
+		int			cap = ea->pending_cap == 0 ? PENDING_INITIAL : Min(ea->pending_cap * 2, max);
 
 		ea->pending = ea->pending == NULL ?
 			MemoryContextAlloc(ea->hdr.eoh_context, cap * sizeof(uint32)) :

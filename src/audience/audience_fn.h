@@ -11,6 +11,12 @@
 
 /* audience_cache.c: decode a stored argument once per call site */
 extern const roaring_bitmap_t *audience_cache_bitmap(FunctionCallInfo fcinfo, int argno);
+extern const AudienceFlat *audience_cache_flat(FunctionCallInfo fcinfo, int argno);
+
+/* audience_count.c: counts and containment straight from stored bytes */
+extern bool audience_count_from_bytes;
+extern bool audience_pair_from_bytes(FunctionCallInfo fcinfo, int arg_a, bool subset_test, uint64 *result,
+									 uint64 *card_a, uint64 *card_b);
 
 /* audience_probe.c: membership read straight from flat bytes */
 extern bool audience_portable_probe(const char *buf, Size len, uint32 id, bool *found);

@@ -10,144 +10,7 @@
 #include "postgres.h"
 
 #include "audience/audience.h"
-#include "audience/audience_portable.h"
-#include "miscadmin.h"
-
-/* A read cursor over untrusted bytes. */
-typedef struct PortableReader
-{
-	const uint8 *buf;
-	Size		len;
-	Size		pos;
-	const char *detail;			/* why the bytes are invalid */
-} PortableReader;
-
-static bool
-reader_fail(PortableReader *r, const char *detail)
-{
-	r->detail = detail;
-	return false;
-}
-
-/* Take n bytes from the cursor, or fail when fewer are left. */
-static const uint8 *
-reader_take(PortableReader *r, Size n)
-{
-	const uint8 *p;
-
-	if (n > r->len - r->pos)
-		return NULL;
-	p = r->buf + r->pos;
-	r->pos += n;
-	return p;
-}
-
-/* An array container: card sorted, distinct 16-bit values. */
-static bool
-check_array_container(PortableReader *r, uint32 card)
-{
-	const uint8 *p = reader_take(r, (Size) card * 2);
-	uint32		i;
-
-	if (p == NULL)
-		return reader_fail(r, "An array container is truncated.");
-	for (i = 1; i < card; i++)
-		if (portable_u16(p + 2 * i) <= portable_u16(p + 2 * (i - 1)))
-			return reader_fail(r, "An array container is not sorted or has duplicates.");
-	return true;
-}
-
-/* A bitset container: 8 KiB whose population must equal the stated cardinality. */
-static bool
-check_bitset_container(PortableReader *r, uint32 card)
-{
-	const uint8 *p = reader_take(r, PORTABLE_BITSET_BYTES);
-	uint64		pop = 0;
-	int			i;
-
-	if (p == NULL)
-		return reader_fail(r, "A bitset container is truncated.");
-	for (i = 0; i < PORTABLE_BITSET_BYTES; i += 8)
-	{
-		uint64		word;
-
-		memcpy(&word, p + i, sizeof(word));
-		pop += __builtin_popcountll(word);
-	}
-	if (pop != card)
-		return reader_fail(r, "A bitset container's cardinality does not match its bits.");
-	return true;
-}
-
-/* A run container: sorted, non-overlapping runs within 16 bits. */
-static bool
-check_run_container(PortableReader *r, uint32 card)
-{
-	const uint8 *p = reader_take(r, 2);
-	uint32		nruns;
-	uint32		i;
-	uint64		total = 0;
-	int64		prev_end = -1;
-
-	if (p == NULL)
-		return reader_fail(r, "A run container is truncated.");
-	nruns = portable_u16(p);
-	p = reader_take(r, (Size) nruns * 4);
-	if (p == NULL)
-		return reader_fail(r, "A run container is truncated.");
-	for (i = 0; i < nruns; i++)
-	{
-		uint32		start = portable_u16(p + 4 * i);
-		uint32		length = portable_u16(p + 4 * i + 2);
-
-		if ((int64) start <= prev_end)
-			return reader_fail(r, "A run container's runs overlap or are not sorted.");
-		if (start + length > 0xFFFF)
-			return reader_fail(r, "A run container's run goes past the end of its container.");
-		prev_end = start + length;
-		total += length + 1;
-	}
-	if (total != card)
-		return reader_fail(r, "A run container's cardinality does not match its runs.");
-	return true;
-}
-
-/* Read the cookie and the container count. */
-static bool
-check_cookie(PortableReader *r, bool *hasrun, uint32 *size)
-{
-	const uint8 *p = reader_take(r, 4);
-	uint32		cookie;
-
-	if (p == NULL)
-		return reader_fail(r, "The data is shorter than the 4-byte header.");
-	cookie = portable_u32(p);
-	if ((cookie & 0xFFFF) == PORTABLE_COOKIE)
-	{
-		*hasrun = true;
-		*size = (cookie >> 16) + 1;
-		return true;
-	}
-	if (cookie != PORTABLE_COOKIE_NO_RUN)
-		return reader_fail(r, "The header does not start with a roaring format cookie.");
-	*hasrun = false;
-	p = reader_take(r, 4);
-	if (p == NULL)
-		return reader_fail(r, "The container count is truncated.");
-	*size = portable_u32(p);
-	if (*size > PORTABLE_MAX_CONTAINERS)
-		return reader_fail(r, "The container count is larger than 65536.");
-	return true;
-}
-
-/* Check the offset table, when present, against where containers really start. */
-static bool
-check_offsets(PortableReader *r, const uint8 *offsets, uint32 i)
-{
-	if (offsets != NULL && portable_u32(offsets + 4 * i) != r->pos)
-		return reader_fail(r, "A container offset does not match the container's position.");
-	return true;
-}
+#include "audience/audience_bytes.h"
 
 /*
  * Check that buf[0..len) is a complete, self-consistent CRoaring portable
@@ -156,46 +19,18 @@ check_offsets(PortableReader *r, const uint8 *offsets, uint32 i)
 bool
 audience_portable_check(const char *buf, Size len, const char **detail)
 {
-	PortableReader r = {(const uint8 *) buf, len, 0, NULL};
-	bool		hasrun;
-	uint32		size;
-	const uint8 *runbits = NULL;
-	const uint8 *keycards;
-	const uint8 *offsets = NULL;
+	PortableReader r;
+	PortableContainer c;
+	bool		ok = portable_open(&r, buf, len, true);
 	uint32		i;
-	bool		ok = true;
 
-	if (!check_cookie(&r, &hasrun, &size))
-		ok = false;
-	else if (hasrun && (runbits = reader_take(&r, (size + 7) / 8)) == NULL)
-		ok = reader_fail(&r, "The run container bitmap is truncated.");
-	else if ((keycards = reader_take(&r, (Size) size * 4)) == NULL)
-		ok = reader_fail(&r, "The container key table is truncated.");
-	else if ((!hasrun || size >= PORTABLE_NO_OFFSET_THRESHOLD) &&
-			 (offsets = reader_take(&r, (Size) size * 4)) == NULL)
-		ok = reader_fail(&r, "The container offset table is truncated.");
-
-	for (i = 0; ok && i < size; i++)
-	{
-		uint32		key = portable_u16(keycards + 4 * i);
-		uint32		card = portable_u16(keycards + 4 * i + 2) + 1;
-		bool		isrun = hasrun && (runbits[i / 8] >> (i % 8)) & 1;
-
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (i > 0 && key <= portable_u16(keycards + 4 * (i - 1)))
-			ok = reader_fail(&r, "The container keys are not in ascending order.");
-		else if (!check_offsets(&r, offsets, i))
-			ok = false;
-		else if (isrun)
-			ok = check_run_container(&r, card);
-		else if (card > PORTABLE_ARRAY_MAX)
-			ok = check_bitset_container(&r, card);
-		else
-			ok = check_array_container(&r, card);
-	}
+	for (i = 0; ok && i < r.size; i++)
+		ok = portable_read(&r, &c);
 	if (ok && r.pos != r.len)
-		ok = reader_fail(&r, "There are bytes after the last container.");
+	{
+		r.detail = "There are bytes after the last container.";
+		ok = false;
+	}
 	*detail = r.detail;
 	return ok;
 }
@@ -384,4 +219,33 @@ audience_datum_cardinality(Datum d)
 	AudienceFlat header;
 
 	return audience_datum_header(d, &header)->cardinality;
+}
+
+/* A stored value whose payload cannot be read. */
+void
+audience_stored_corrupted(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("stored audience is corrupted"),
+			 errdetail("Its payload cannot be decoded.")));
+}
+
+/* A reader on a stored payload; a damaged one is reported as corrupted. */
+void
+audience_portable_open_stored(PortableReader *r, const char *buf, Size len)
+{
+	if (!portable_open(r, buf, len, false))
+		audience_stored_corrupted();
+}
+
+/* Number of containers of a stored value (its header checked). */
+uint32
+audience_flat_containers(const AudienceFlat *flat)
+{
+	PortableReader r;
+
+	audience_header_check(flat);
+	audience_portable_open_stored(&r, flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
+	return r.size;
 }

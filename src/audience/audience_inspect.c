@@ -53,13 +53,21 @@ audience_max(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(audience_rank);
-/* Number of ids less than or equal to id. */
+/*
+ * Number of ids less than or equal to id.  Like membership (@>), a question
+ * about an id outside the id range has an answer rather than an error: no
+ * id is below 0, every id is below 4294967296.
+ */
 Datum
 audience_rank(PG_FUNCTION_ARGS)
 {
-	uint32		id = person_id_from_int64(PG_GETARG_INT64(1));
+	int64		id = PG_GETARG_INT64(1);
 
-	PG_RETURN_INT64((int64) roaring_bitmap_rank(PG_GETARG_AUDIENCE_BITMAP(0), id));
+	if (id < 0)
+		PG_RETURN_INT64(0);
+	if (id > PERSON_ID_MAX)
+		PG_RETURN_INT64((int64) audience_datum_cardinality(PG_GETARG_DATUM(0)));
+	PG_RETURN_INT64((int64) roaring_bitmap_rank(PG_GETARG_AUDIENCE_BITMAP(0), (uint32) id));
 }
 
 PG_FUNCTION_INFO_V1(audience_nth);

@@ -15,6 +15,7 @@
 #include <limits.h>
 
 #include "audience/audience.h"
+#include "audience/audience_fn.h"
 #include "common/person_id.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
@@ -61,6 +62,14 @@ audience_define_gucs(void)
 							PGC_USERSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("quanyu.audience_count_from_bytes",
+							 "Counts and containment of two stored audiences are read from their bytes.",
+							 "When off, both audiences are decoded first (for benchmarks and diagnosis).",
+							 &audience_count_from_bytes,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("quanyu");
 #else

@@ -151,14 +151,18 @@ audience_id_contained(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(audience_contains);
-/* a @> b: every person of b is in a */
+/* a @> b: every person of b is in a (two stored values: from their bytes) */
 Datum
 audience_contains(PG_FUNCTION_ARGS)
 {
-	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
-	const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
+	uint64		subset,
+				ca,
+				cb;
 
-	PG_RETURN_BOOL(roaring_bitmap_is_subset(b, a));
+	if (audience_pair_from_bytes(fcinfo, 0, true, &subset, &ca, &cb))
+		PG_RETURN_BOOL(subset == 1);
+	PG_RETURN_BOOL(roaring_bitmap_is_subset(PG_GETARG_AUDIENCE_BITMAP(1),
+											PG_GETARG_AUDIENCE_BITMAP(0)));
 }
 
 PG_FUNCTION_INFO_V1(audience_contained);
@@ -166,10 +170,14 @@ PG_FUNCTION_INFO_V1(audience_contained);
 Datum
 audience_contained(PG_FUNCTION_ARGS)
 {
-	const roaring_bitmap_t *a = PG_GETARG_AUDIENCE_BITMAP(0);
-	const roaring_bitmap_t *b = PG_GETARG_AUDIENCE_BITMAP(1);
+	uint64		subset,
+				cb,
+				ca;
 
-	PG_RETURN_BOOL(roaring_bitmap_is_subset(a, b));
+	if (audience_pair_from_bytes(fcinfo, 1, true, &subset, &cb, &ca))
+		PG_RETURN_BOOL(subset == 1);
+	PG_RETURN_BOOL(roaring_bitmap_is_subset(PG_GETARG_AUDIENCE_BITMAP(0),
+											PG_GETARG_AUDIENCE_BITMAP(1)));
 }
 
 PG_FUNCTION_INFO_V1(audience_overlaps);

@@ -16,129 +16,7 @@
 
 #include "audience/audience.h"
 #include "audience/audience_fn.h"
-#include "audience/audience_portable.h"
-
-typedef struct ProbeBytes
-{
-	const uint8 *buf;
-	Size		len;
-} ProbeBytes;
-
-/* Read a little-endian uint16 at pos, already known to be in bounds. */
-static inline uint32
-rd16(const ProbeBytes *b, Size pos)
-{
-	return (uint32) b->buf[pos] | ((uint32) b->buf[pos + 1] << 8);
-}
-
-/* Read a little-endian uint16 at pos, or fail when out of bounds. */
-static bool
-probe_u16(const ProbeBytes *b, Size pos, uint32 *out)
-{
-	if (pos + 2 > b->len)
-		return false;
-	*out = rd16(b, pos);
-	return true;
-}
-
-/* Read a little-endian uint32 at pos, or fail when out of bounds. */
-static bool
-probe_u32(const ProbeBytes *b, Size pos, uint32 *out)
-{
-	uint32		lo,
-				hi;
-
-	if (!probe_u16(b, pos, &lo) || !probe_u16(b, pos + 2, &hi))
-		return false;
-	*out = lo | (hi << 16);
-	return true;
-}
-
-/* Binary search a sorted uint16 array of n entries at pos for value. */
-static bool
-probe_array(const ProbeBytes *b, Size pos, uint32 n, uint32 value, bool *found)
-{
-	int64		lo = 0,
-				hi = (int64) n - 1;
-
-	if (pos + (Size) n * 2 > b->len)
-		return false;
-	while (lo <= hi)
-	{
-		int64		mid = (lo + hi) / 2;
-		uint32		v;
-
-		v = rd16(b, pos + mid * 2);
-		if (v == value)
-		{
-			*found = true;
-			return true;
-		}
-		if (v < value)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	*found = false;
-	return true;
-}
-
-/* Find value among the runs (start, length-1) of a run container at pos. */
-static bool
-probe_runs(const ProbeBytes *b, Size pos, uint32 value, bool *found)
-{
-	uint32		nruns;
-	int64		lo = 0,
-				hi,
-				best = -1;
-
-	if (!probe_u16(b, pos, &nruns) || pos + 2 + (Size) nruns * 4 > b->len)
-		return false;
-	hi = (int64) nruns - 1;
-	/* The last run starting at or before value is the only candidate. */
-	while (lo <= hi)
-	{
-		int64		mid = (lo + hi) / 2;
-		uint32		start;
-
-		start = rd16(b, pos + 2 + mid * 4);
-		if (start <= value)
-		{
-			best = mid;
-			lo = mid + 1;
-		}
-		else
-			hi = mid - 1;
-	}
-	*found = false;
-	if (best >= 0)
-	{
-		uint32		start,
-					length;
-
-		start = rd16(b, pos + 2 + best * 4);
-		length = rd16(b, pos + 2 + best * 4 + 2);
-		*found = value <= start + length;
-	}
-	return true;
-}
-
-/* Bytes taken by container i, for walking payloads without an offset table. */
-static bool
-probe_container_size(const ProbeBytes *b, Size pos, bool isrun, uint32 card, Size *size)
-{
-	uint32		nruns;
-
-	if (isrun)
-	{
-		if (!probe_u16(b, pos, &nruns))
-			return false;
-		*size = 2 + (Size) nruns * 4;
-	}
-	else
-		*size = card > PORTABLE_ARRAY_MAX ? PORTABLE_BITSET_BYTES : (Size) card * 2;
-	return true;
-}
+#include "audience/audience_bytes.h"
 
 /*
  * Is id in the portable payload buf[0..len)?  Returns false when the bytes
@@ -147,99 +25,22 @@ probe_container_size(const ProbeBytes *b, Size pos, bool isrun, uint32 card, Siz
 bool
 audience_portable_probe(const char *buf, Size len, uint32 id, bool *found)
 {
-	ProbeBytes	b = {(const uint8 *) buf, len};
-	uint32		cookie,
-				size,
-				key = id >> 16,
-				low = id & 0xFFFF;
-	bool		hasrun;
-	Size		runbits = 0,
-				keycards,
-				pos;
-	int64		lo = 0,
-				hi,
-				idx = -1;
-	uint32		card;
-	bool		isrun;
+	PortableReader r;
+	PortableContainer c;
+	int32		idx;
 
-	if (!probe_u32(&b, 0, &cookie))
+	if (!portable_open(&r, buf, len, false))
 		return false;
-	hasrun = (cookie & 0xFFFF) == PORTABLE_COOKIE;
-	if (hasrun)
-	{
-		size = (cookie >> 16) + 1;
-		runbits = 4;
-		keycards = runbits + (size + 7) / 8;
-	}
-	else if (cookie == PORTABLE_COOKIE_NO_RUN && probe_u32(&b, 4, &size))
-		keycards = 8;
-	else
-		return false;
-	if (keycards + (Size) size * 4 > len)
-		return false;
-
-	/* Binary search the container keys. */
-	hi = (int64) size - 1;
-	while (lo <= hi)
-	{
-		int64		mid = (lo + hi) / 2;
-		uint32		k;
-
-		k = rd16(&b, keycards + mid * 4);
-		if (k == key)
-		{
-			idx = mid;
-			break;
-		}
-		if (k < key)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
+	/* A probe compares id with run bounds only: O(log n) per container. */
+	r.compare_only = true;
 	*found = false;
+	idx = portable_find(&r, (uint16) (id >> 16));
 	if (idx < 0)
 		return true;
-	card = rd16(&b, keycards + idx * 4 + 2);
-	card += 1;
-	isrun = hasrun && (b.buf[runbits + idx / 8] >> (idx % 8)) & 1;
-
-	/* Locate the container: by the offset table, or by walking (< 4 containers). */
-	if (!hasrun || size >= PORTABLE_NO_OFFSET_THRESHOLD)
-	{
-		uint32		offset;
-
-		if (!probe_u32(&b, keycards + (Size) size * 4 + idx * 4, &offset))
-			return false;
-		pos = offset;
-	}
-	else
-	{
-		int64		i;
-
-		pos = keycards + (Size) size * 4;
-		for (i = 0; i < idx; i++)
-		{
-			uint32		c;
-			bool		r = (b.buf[runbits + i / 8] >> (i % 8)) & 1;
-			Size		csize;
-
-			c = rd16(&b, keycards + i * 4 + 2);
-			if (!probe_container_size(&b, pos, r, c + 1, &csize))
-				return false;
-			pos += csize;
-		}
-	}
-
-	if (isrun)
-		return probe_runs(&b, pos, low, found);
-	if (card > PORTABLE_ARRAY_MAX)
-	{
-		if (pos + PORTABLE_BITSET_BYTES > len)
-			return false;
-		*found = (b.buf[pos + low / 8] >> (low % 8)) & 1;
-		return true;
-	}
-	return probe_array(&b, pos, card, low, found);
+	if (!portable_seek(&r, idx) || !portable_read(&r, &c))
+		return false;
+	*found = portable_contains(&c, (uint16) id);
+	return true;
 }
 
 /*

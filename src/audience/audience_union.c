@@ -8,7 +8,7 @@
  * range (a union over 100M ids is 12 MB of bitsets) that walk is bound by
  * memory bandwidth, and parallel workers only compete for it.  So stored
  * inputs are queued and merged INPUTS_MAX at a time, a container key at a
- * time (audience_merge.c): each container of the state is then read and
+ * time (audience_roaring.c): each container of the state is then read and
  * written once per batch.
  *
  *	 - inputs below INPUT_QUEUE_MIN_BYTES are OR-ed at once (they touch few

@@ -373,11 +373,11 @@ seg_eval(SegNode *node, const roaring_bitmap_t **slots)
 			/* A compound operand: freed (its context and bitmap) once used. */
 			AudienceExpanded *r = seg_eval(right, slots);
 
-			audience_expanded_set_bitmap(acc, seg_apply(spine[i]->op, cur, r->bitmap));
+			audience_expanded_set_bitmap(acc, seg_apply(spine[i]->op, cur, audience_expanded_bitmap(r)));
 			DeleteExpandedObject(EOHPGetRWDatum(&r->hdr));
 		}
 		/* set_bitmap freed the previous running result, if cur was it */
-		cur = acc->bitmap;
+		cur = audience_expanded_bitmap(acc);
 	}
 	pfree(spine);
 	return acc;

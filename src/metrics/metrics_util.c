@@ -63,7 +63,7 @@ metrics_own(roaring_bitmap_t *bitmap)
 	AudienceExpanded *ea = audience_expanded_new(CurrentMemoryContext);
 
 	audience_expanded_set_bitmap(ea, bitmap);
-	return ea->bitmap;
+	return audience_expanded_bitmap(ea);
 }
 
 /* The union of all the bitmaps, owned by the current memory context. */

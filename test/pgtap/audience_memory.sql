@@ -44,7 +44,7 @@ SELECT diag(format('RSS before %s kB, after %s kB', before_kb, pg_temp.rss_kb())
 SELECT cmp_ok(pg_temp.rss_kb() - before_kb, '<', 20000::bigint,
 	'backend RSS grows by less than 20 MB over 100k failing calls') FROM mem_rss;
 
--- The batched paths (audience_merge.c, audience_union.c): a union that
+-- The batched paths (audience_roaring.c, audience_union.c): a union that
 -- has queued and merged more than one batch of stored inputs, and an
 -- audience_agg that has merged a full batch of ids, each failing on a later
 -- row.  Fewer calls, as each does more work; a leak of the state's bitmap

@@ -1,7 +1,15 @@
 /*
- * audience_merge.c
- *	  Batched changes to a bitmap, one container at a time: adding many ids,
- *	  and OR-ing many stored audiences straight from their portable bytes.
+ * audience_roaring.c
+ *	  Everything that reaches into CRoaring 0.2's private structs, fenced in
+ *	  this one file: batched changes to a bitmap one container at a time
+ *	  (adding many ids, OR-ing and XOR-ing stored audiences straight from
+ *	  their portable bytes, decoding only some keys of a stored value), and
+ *	  container-level reads (where two sets first differ, memory, statistics).
+ *
+ * The build refuses a libroaring other than the 0.2 series this was written
+ * against (the static assertions below); `make QY_ROARING_PUBLIC_API=1`
+ * builds audience_roaring_public.c instead, the same functions on CRoaring's
+ * public API only: slower, but correct on any version.
  *
  * CRoaring's own calls work one input at a time.  roaring_bitmap_add_many
  * inserts each id into a sorted array container (a memmove per id), and a
@@ -13,9 +21,9 @@
  * container of the state is loaded once per batch and takes all of the
  * batch's values while it is in cache; stored inputs are read in place.
  *
- * This is the one file that reaches into CRoaring's containers (the
- * roaring_array_t and the array, bitset and run containers of the 0.2
- * series, whose headers Debian ships).  Bitsets it touches are left with
+ * It reaches into CRoaring's containers (the roaring_array_t and the array,
+ * bitset and run containers of the 0.2 series, whose headers Debian ships).
+ * Bitsets the unions touch are left with
  * unknown cardinality: callers mark the bitmap lazy, and
  * roaring_bitmap_repair_after_lazy() counts them (and turns small ones back
  * into arrays) before anyone reads the bitmap.
@@ -26,25 +34,44 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+#include <roaring/roaring_version.h>
 #include <roaring/roaring_array.h>
 #include <roaring/containers/containers.h>
 
 #include "audience/audience.h"
-#include "audience/audience_portable.h"
+#include "audience/audience_bytes.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
+
+/*
+ * The private layout this file was written against: CRoaring 0.2.66 (Debian
+ * 12).  Another version may lay its structs out differently; it must be
+ * built with QY_ROARING_PUBLIC_API=1 (doc/development.md) rather than have
+ * this file write into memory it does not understand.
+ */
+StaticAssertDecl(ROARING_VERSION_MAJOR == 0 && ROARING_VERSION_MINOR == 2 &&
+				 ROARING_VERSION_REVISION == 66,
+				 "audience_roaring.c reads CRoaring 0.2.66's private structs; build with QY_ROARING_PUBLIC_API=1");
+StaticAssertDecl(BITSET_CONTAINER_TYPE_CODE == 1 && ARRAY_CONTAINER_TYPE_CODE == 2 &&
+				 RUN_CONTAINER_TYPE_CODE == 3 && SHARED_CONTAINER_TYPE_CODE == 4,
+				 "CRoaring container type codes changed");
+StaticAssertDecl(DEFAULT_MAX_SIZE == PORTABLE_ARRAY_MAX &&
+				 BITSET_CONTAINER_SIZE_IN_WORDS == PORTABLE_BITSET_WORDS &&
+				 BITSET_UNKNOWN_CARDINALITY == -1,
+				 "CRoaring container sizes changed");
+StaticAssertDecl(sizeof(rle16_t) == 4 && offsetof(rle16_t, length) == 2,
+				 "CRoaring run layout changed");
 
 #define CONTAINER_VALUES 65536
 #define BITSET_WORDS 1024
 #define FULL_RUN_CARD CONTAINER_VALUES
 
-typedef enum RefKind
-{
-	REF_ARRAY,					/* count sorted uint16 values */
-	REF_BITSET,					/* BITSET_WORDS little-endian words */
-	REF_RUN,					/* count (start, length - 1) uint16 pairs */
-	REF_IDS						/* count uint32 ids sharing the key */
-} RefKind;
+/* The kinds of a portable container (audience_bytes.h), and queued ids. */
+#define REF_ARRAY PORTABLE_ARRAY
+#define REF_BITSET PORTABLE_BITSET
+#define REF_RUN PORTABLE_RUN
+#define REF_IDS (PORTABLE_RUN + 1)	/* count uint32 ids sharing the key */
 
 /*
  * The values of one container, wherever they live: a container of the
@@ -54,11 +81,25 @@ typedef enum RefKind
 typedef struct ContainerRef
 {
 	uint16		key;			/* the high 16 bits of its ids */
-	uint8		kind;			/* RefKind */
+	uint8		kind;			/* REF_* */
 	uint32		count;			/* elements in data */
 	uint32		card;			/* an upper bound of its cardinality */
 	const uint8 *data;
 } ContainerRef;
+
+/* The ref of a container read from portable bytes. */
+static ContainerRef
+ref_of_portable(const PortableContainer *c)
+{
+	ContainerRef ref;
+
+	ref.key = c->key;
+	ref.kind = c->kind;
+	ref.card = c->card;
+	ref.count = c->count;
+	ref.data = c->data;
+	return ref;
+}
 
 /* A container built for a key the bitmap does not have yet. */
 typedef struct FreshContainer
@@ -651,106 +692,27 @@ audience_merge_ids(roaring_bitmap_t *bitmap, const uint32 *ids, uint32 *scratch,
 	pfree(refs);
 }
 
-static void
-portable_corrupted(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("stored audience is corrupted"),
-			 errdetail("Its payload cannot be decoded.")));
-}
-
-/* Number of containers of a portable payload (checked header). */
-static uint32
-portable_container_count(const uint8 *buf, Size len)
-{
-	uint32		cookie;
-	uint32		size;
-
-	if (len < 4)
-		portable_corrupted();
-	cookie = portable_u32(buf);
-	if ((cookie & 0xFFFF) == PORTABLE_COOKIE)
-		return (cookie >> 16) + 1;
-	if (cookie != PORTABLE_COOKIE_NO_RUN || len < 8)
-		portable_corrupted();
-	size = portable_u32(buf + 4);
-	if (size > PORTABLE_MAX_CONTAINERS)
-		portable_corrupted();
-	return size;
-}
-
-/* Runs must end inside their container, or setting them would write past it. */
-static void
-check_runs(const uint8 *runs, uint32 nruns)
-{
-	uint32		r;
-
-	for (r = 0; r < nruns; r++)
-		if ((uint32) portable_u16(runs + 4 * r) + portable_u16(runs + 4 * r + 2) > 0xFFFF)
-			portable_corrupted();
-}
-
 /*
  * Append the containers of a portable payload to refs; returns how many.
- * Every container is bounds-checked against len, and so is every run, so a
- * damaged stored value raises an error instead of reading or writing out of
- * bounds.  (Values were fully validated when they entered the database.)
+ * The reader bounds-checks every container and run, so a damaged stored
+ * value raises an error instead of reading or writing out of bounds.
+ * (Values were fully validated when they entered the database.)
  */
 static uint32
 portable_refs(const uint8 *buf, Size len, ContainerRef *refs)
 {
-	uint32		size = portable_container_count(buf, len);
-	bool		hasrun = (portable_u16(buf) == PORTABLE_COOKIE);
-	Size		pos = hasrun ? 4 : 8;
-	const uint8 *runbits = buf + pos;
-	const uint8 *keycards;
+	PortableReader r;
+	PortableContainer c;
 	uint32		i;
 
-	if (hasrun)
-		pos += (size + 7) / 8;
-	keycards = buf + pos;
-	pos += (Size) size * 4;
-	if (!hasrun || size >= PORTABLE_NO_OFFSET_THRESHOLD)
-		pos += (Size) size * 4;
-	if (pos > len)
-		portable_corrupted();
-
-	for (i = 0; i < size; i++)
+	audience_portable_open_stored(&r, (const char *) buf, len);
+	for (i = 0; i < r.size; i++)
 	{
-		ContainerRef *ref = &refs[i];
-		Size		bytes;
-
-		ref->key = portable_u16(keycards + 4 * i);
-		ref->card = (uint32) portable_u16(keycards + 4 * i + 2) + 1;
-		if (hasrun && (runbits[i / 8] >> (i % 8)) & 1)
-		{
-			if (len - pos < 2)
-				portable_corrupted();
-			ref->kind = REF_RUN;
-			ref->count = portable_u16(buf + pos);
-			pos += 2;
-			bytes = (Size) ref->count * 4;
-		}
-		else if (ref->card > PORTABLE_ARRAY_MAX)
-		{
-			ref->kind = REF_BITSET;
-			bytes = PORTABLE_BITSET_BYTES;
-		}
-		else
-		{
-			ref->kind = REF_ARRAY;
-			ref->count = ref->card;
-			bytes = (Size) ref->count * 2;
-		}
-		if (len - pos < bytes)
-			portable_corrupted();
-		if (ref->kind == REF_RUN)
-			check_runs(buf + pos, ref->count);
-		ref->data = buf + pos;
-		pos += bytes;
+		if (!portable_read(&r, &c))
+			audience_stored_corrupted();
+		refs[i] = ref_of_portable(&c);
 	}
-	return size;
+	return r.size;
 }
 
 /* One stable 8-bit counting pass of refs by key, from src into dst. */
@@ -774,14 +736,6 @@ sort_refs_by_key(ContainerRef *refs, ContainerRef *tmp, int n)
 {
 	refs_radix_pass(refs, tmp, n, 0);
 	refs_radix_pass(tmp, refs, n, 8);
-}
-
-/* Number of containers of a stored value (its header checked). */
-uint32
-audience_flat_containers(const AudienceFlat *flat)
-{
-	audience_header_check(flat);
-	return portable_container_count((const uint8 *) flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
 }
 
 /*
@@ -825,4 +779,501 @@ audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n
 	merge_sorted_refs(bitmap, refs, total);
 	if (scratch == NULL)
 		pfree(refs);
+}
+
+/* A copy of a stored container with an exact cardinality (CRoaring's ops need it). */
+static void *
+container_copy_exact(const PortableContainer *c, uint8 *typecode)
+{
+	ContainerRef ref = ref_of_portable(c);
+	void	   *container = container_copy_ref(&ref, typecode);
+
+	if (container == NULL)
+		merge_out_of_memory();
+	if (*typecode == BITSET_CONTAINER_TYPE_CODE)
+		((bitset_container_t *) container)->cardinality = c->card;
+	return container;
+}
+
+/*
+ * XOR a stored container into the bitset container at pos, in place, and
+ * settle the result: an array when small, NULL (freed) when empty.
+ */
+static void
+xor_into_bitset(roaring_array_t *ra, int32 pos, const PortableContainer *c)
+{
+	bitset_container_t *b = ra->containers[pos];
+	uint64	   *words = b->array;
+	uint32		i;
+
+	switch (c->kind)
+	{
+		case PORTABLE_ARRAY:
+			{
+				int32		card = b->cardinality;
+
+				for (i = 0; i < c->count; i++)
+				{
+					uint16		v = portable_u16(c->data + 2 * i);
+					uint64		mask = UINT64CONST(1) << (v & 63);
+
+					card += (words[v >> 6] & mask) ? -1 : 1;
+					words[v >> 6] ^= mask;
+				}
+				b->cardinality = card;
+			}
+			break;
+		case PORTABLE_BITSET:
+			for (i = 0; i < BITSET_WORDS; i++)
+				words[i] ^= portable_u64(c->data + 8 * i);
+			b->cardinality = bitset_container_compute_cardinality(b);
+			break;
+		default:
+			for (i = 0; i < c->count; i++)
+			{
+				uint32		start = portable_u16(c->data + 4 * i);
+
+				bitset_flip_range(words, start, start + portable_u16(c->data + 4 * i + 2) + 1);
+			}
+			b->cardinality = bitset_container_compute_cardinality(b);
+			break;
+	}
+	if (b->cardinality == 0)
+	{
+		bitset_container_free(b);
+		ra->containers[pos] = NULL;
+	}
+	else if (b->cardinality <= DEFAULT_MAX_SIZE)
+	{
+		array_container_t *a = array_container_from_bitset(b);
+
+		if (a == NULL)
+			merge_out_of_memory();
+		bitset_container_free(b);
+		ra->containers[pos] = a;
+		ra->typecodes[pos] = ARRAY_CONTAINER_TYPE_CODE;
+	}
+}
+
+/* XOR a stored container into the container at pos (NULL when it empties). */
+static void
+xor_into_existing(roaring_array_t *ra, int32 pos, const PortableContainer *c)
+{
+	uint8		in_type,
+				result_type;
+	void	   *in;
+	void	   *result;
+
+	if (ra->typecodes[pos] == BITSET_CONTAINER_TYPE_CODE)
+	{
+		xor_into_bitset(ra, pos, c);
+		return;
+	}
+	/* Arrays are small; CRoaring's xor of runs keeps them runs. */
+	in = container_copy_exact(c, &in_type);
+	result = container_xor(ra->containers[pos], ra->typecodes[pos], in, in_type, &result_type);
+	container_free(in, in_type);
+	if (result == NULL)
+		merge_out_of_memory();
+	container_free(ra->containers[pos], ra->typecodes[pos]);
+	if (container_get_cardinality(result, result_type) == 0)
+	{
+		container_free(result, result_type);
+		ra->containers[pos] = NULL;
+		return;
+	}
+	ra->containers[pos] = result;
+	ra->typecodes[pos] = result_type;
+}
+
+/* Drop the containers set to NULL (emptied), keeping the order. */
+static void
+compact_emptied(roaring_array_t *ra)
+{
+	int32		i,
+				k = 0;
+
+	for (i = 0; i < ra->size; i++)
+		if (ra->containers[i] != NULL)
+		{
+			ra->keys[k] = ra->keys[i];
+			ra->containers[k] = ra->containers[i];
+			ra->typecodes[k] = ra->typecodes[i];
+			k++;
+		}
+	ra->size = k;
+}
+
+/*
+ * XOR a stored value into the bitmap, in place, reading its portable bytes
+ * container by container: containers of keys the bitmap lacks are copied
+ * in, the others are XOR-ed with the bitmap's (bitsets in place).  The
+ * bitmap's cardinalities stay exact; it is not left lazy.
+ */
+void
+audience_xor_flat(roaring_bitmap_t *bitmap, const AudienceFlat *flat)
+{
+	roaring_array_t *ra = &bitmap->high_low_container;
+	PortableReader r;
+	FreshList	fresh;
+
+	audience_header_check(flat);
+	audience_portable_open_stored(&r, flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
+	fresh.items = palloc(Max(r.size, 1) * sizeof(FreshContainer));
+	fresh.n = 0;
+	PG_TRY();
+	{
+		int32		pos = 0;
+		uint32		i;
+
+		for (i = 0; i < r.size; i++)
+		{
+			PortableContainer c;
+
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (!portable_read(&r, &c))
+				audience_stored_corrupted();
+			pos = ra_advance_until(ra, c.key, pos - 1);
+			if (pos < ra->size && ra->keys[pos] == c.key)
+				xor_into_existing(ra, pos, &c);
+			else
+			{
+				FreshContainer *f = &fresh.items[fresh.n];
+
+				f->key = c.key;
+				f->container = container_copy_exact(&c, &f->typecode);
+				fresh.n++;
+			}
+		}
+		compact_emptied(ra);
+		insert_fresh(ra, &fresh);
+	}
+	PG_CATCH();
+	{
+		int			i;
+
+		compact_emptied(ra);
+		for (i = 0; i < fresh.n; i++)
+			container_free(fresh.items[i].container, fresh.items[i].typecode);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pfree(fresh.items);
+}
+
+/*
+ * The containers of a stored value whose keys the bitmap has, as a new
+ * bitmap; the rest of the value is not decoded.  It is all an intersection
+ * with the bitmap needs of the value.
+ */
+roaring_bitmap_t *
+audience_flat_load_keys(const AudienceFlat *flat, const roaring_bitmap_t *keys)
+{
+	const roaring_array_t *ka = &keys->high_low_container;
+	PortableReader r;
+	roaring_bitmap_t *result;
+
+	audience_header_check(flat);
+	audience_portable_open_stored(&r, flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
+	/* With room for every container, ra_append never reallocates. */
+	result = roaring_bitmap_create_with_capacity(Max(Min((uint32) ka->size, r.size), 1));
+	if (result == NULL)
+		merge_out_of_memory();
+	PG_TRY();
+	{
+		uint32		j = 0;
+		int32		i;
+
+		for (i = 0; i < ka->size && j < r.size; i++)
+		{
+			PortableContainer c;
+			uint8		typecode;
+			void	   *container;
+
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			j = portable_lower_bound(&r, ka->keys[i], j);
+			if (j >= r.size || portable_key(&r, j) != ka->keys[i])
+				continue;
+			if (!portable_seek(&r, j) || !portable_read(&r, &c))
+				audience_stored_corrupted();
+			container = container_copy_exact(&c, &typecode);
+			ra_append(&result->high_low_container, c.key, container, typecode);
+			j++;
+		}
+	}
+	PG_CATCH();
+	{
+		roaring_bitmap_free(result);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/* OR the values of a container into a bitset's words. */
+static void
+container_to_words(const void *container, uint8 typecode, uint64 *words)
+{
+	container = container_unwrap_shared(container, &typecode);
+	switch (typecode)
+	{
+		case ARRAY_CONTAINER_TYPE_CODE:
+			{
+				const array_container_t *a = container;
+				int32		i;
+
+				for (i = 0; i < a->cardinality; i++)
+					words[a->array[i] >> 6] |= UINT64CONST(1) << (a->array[i] & 63);
+			}
+			break;
+		case BITSET_CONTAINER_TYPE_CODE:
+			memcpy(words, ((const bitset_container_t *) container)->array,
+				   BITSET_WORDS * sizeof(uint64));
+			break;
+		case RUN_CONTAINER_TYPE_CODE:
+			{
+				const run_container_t *r = container;
+				int32		i;
+
+				for (i = 0; i < r->n_runs; i++)
+					bitset_set_lenrange(words, r->runs[i].value, r->runs[i].length);
+			}
+			break;
+		default:
+			elog(ERROR, "unexpected roaring container type %d", typecode);
+	}
+}
+
+/* The smallest value of a container; false when it is empty. */
+static bool
+container_first(const void *container, uint8 typecode, uint16 *value)
+{
+	container = container_unwrap_shared(container, &typecode);
+	switch (typecode)
+	{
+		case ARRAY_CONTAINER_TYPE_CODE:
+			{
+				const array_container_t *a = container;
+
+				if (a->cardinality == 0)
+					return false;
+				*value = a->array[0];
+				return true;
+			}
+		case BITSET_CONTAINER_TYPE_CODE:
+			{
+				const bitset_container_t *b = container;
+				int			i;
+
+				for (i = 0; i < BITSET_WORDS; i++)
+					if (b->array[i] != 0)
+					{
+						*value = (uint16) (i * 64 + pg_rightmost_one_pos64(b->array[i]));
+						return true;
+					}
+				return false;
+			}
+		case RUN_CONTAINER_TYPE_CODE:
+			{
+				const run_container_t *r = container;
+
+				if (r->n_runs == 0)
+					return false;
+				*value = r->runs[0].value;
+				return true;
+			}
+		default:
+			elog(ERROR, "unexpected roaring container type %d", typecode);
+	}
+	return false;
+}
+
+/*
+ * The smallest id in exactly one of a and b, found a container at a time:
+ * false when the sets are equal, else *diff is that id and *in_a tells
+ * whether a holds it.  Equal containers are recognised by CRoaring's own
+ * container_equals (a memcmp for two of a kind); only the first container
+ * that differs is spread into bitsets to find the id.
+ */
+bool
+audience_first_difference(const roaring_bitmap_t *a, const roaring_bitmap_t *b,
+						  uint32 *diff, bool *in_a)
+{
+	const roaring_array_t *ra = &a->high_low_container;
+	const roaring_array_t *rb = &b->high_low_container;
+	int32		ia = 0,
+				ib = 0;
+	uint64		wa[BITSET_WORDS];
+	uint64		wb[BITSET_WORDS];
+
+	for (;;)
+	{
+		uint16		first;
+		int			i;
+
+		if ((ia & 255) == 0)
+			CHECK_FOR_INTERRUPTS();
+		/* Skip empty containers (a valid bitmap has none, but be sure). */
+		if (ia < ra->size && !container_first(ra->containers[ia], ra->typecodes[ia], &first))
+		{
+			ia++;
+			continue;
+		}
+		if (ib < rb->size && !container_first(rb->containers[ib], rb->typecodes[ib], &first))
+		{
+			ib++;
+			continue;
+		}
+		if (ia >= ra->size && ib >= rb->size)
+			return false;
+		/* A key only one set has: its first id is the first difference. */
+		if (ib >= rb->size || (ia < ra->size && ra->keys[ia] < rb->keys[ib]))
+		{
+			container_first(ra->containers[ia], ra->typecodes[ia], &first);
+			*diff = ((uint32) ra->keys[ia] << 16) | first;
+			*in_a = true;
+			return true;
+		}
+		if (ia >= ra->size || rb->keys[ib] < ra->keys[ia])
+		{
+			container_first(rb->containers[ib], rb->typecodes[ib], &first);
+			*diff = ((uint32) rb->keys[ib] << 16) | first;
+			*in_a = false;
+			return true;
+		}
+		if (!container_equals(ra->containers[ia], ra->typecodes[ia],
+							  rb->containers[ib], rb->typecodes[ib]))
+		{
+			memset(wa, 0, sizeof(wa));
+			memset(wb, 0, sizeof(wb));
+			container_to_words(ra->containers[ia], ra->typecodes[ia], wa);
+			container_to_words(rb->containers[ib], rb->typecodes[ib], wb);
+			for (i = 0; i < BITSET_WORDS; i++)
+			{
+				uint64		x = wa[i] ^ wb[i];
+
+				if (x != 0)
+				{
+					int			bit = pg_rightmost_one_pos64(x);
+
+					*diff = ((uint32) ra->keys[ia] << 16) | (uint32) (i * 64 + bit);
+					*in_a = (wa[i] >> bit) & 1;
+					return true;
+				}
+			}
+			/* The same ids in two encodings: equal after all. */
+		}
+		ia++;
+		ib++;
+	}
+}
+
+/* The number of containers (at most 65536). */
+uint32
+audience_bitmap_containers(const roaring_bitmap_t *bitmap)
+{
+	return (uint32) bitmap->high_low_container.size;
+}
+
+/* The memory one container takes, its overhead included. */
+static Size
+container_memory(const void *container, uint8 typecode)
+{
+	container = container_unwrap_shared(container, &typecode);
+	switch (typecode)
+	{
+		case ARRAY_CONTAINER_TYPE_CODE:
+			return AUDIENCE_CONTAINER_OVERHEAD + (Size) ((const array_container_t *) container)->capacity * 2;
+		case BITSET_CONTAINER_TYPE_CODE:
+			return AUDIENCE_BITSET_COST;
+		case RUN_CONTAINER_TYPE_CODE:
+			return AUDIENCE_CONTAINER_OVERHEAD + (Size) ((const run_container_t *) container)->capacity * 4;
+		default:
+			elog(ERROR, "unexpected roaring container type %d", typecode);
+	}
+	return 0;
+}
+
+/* The memory a bitmap takes (CRoaring's mallocs), walking its containers. */
+Size
+audience_bitmap_memory(const roaring_bitmap_t *bitmap)
+{
+	const roaring_array_t *ra = &bitmap->high_low_container;
+	Size		total = sizeof(roaring_bitmap_t) + (Size) ra->allocation_size * AUDIENCE_CONTAINER_SLOT_BYTES;
+	int32		i;
+
+	for (i = 0; i < ra->size; i++)
+		total += container_memory(ra->containers[i], ra->typecodes[i]);
+	return total;
+}
+
+/*
+ * Containers by kind, with the ids and serialised bytes of each kind.  Not
+ * roaring_bitmap_statistics: it also sums every id one at a time (8 s for
+ * the full id range, deaf to a cancel), and counts ids per kind in 32 bits
+ * (the full range has 2^32 ids in runs: it reported 0).
+ */
+void
+audience_bitmap_statistics(const roaring_bitmap_t *bitmap, AudienceStats *st)
+{
+	const roaring_array_t *ra = &bitmap->high_low_container;
+	int32		i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < ra->size; i++)
+	{
+		uint8		typecode = ra->typecodes[i];
+		const void *c = container_unwrap_shared(ra->containers[i], &typecode);
+		int			kind;
+
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		switch (typecode)
+		{
+			case ARRAY_CONTAINER_TYPE_CODE:
+				kind = AUDIENCE_KIND_ARRAY;
+				break;
+			case BITSET_CONTAINER_TYPE_CODE:
+				kind = AUDIENCE_KIND_BITSET;
+				break;
+			case RUN_CONTAINER_TYPE_CODE:
+				kind = AUDIENCE_KIND_RUN;
+				break;
+			default:
+				elog(ERROR, "unexpected roaring container type %d", typecode);
+		}
+		st->containers[kind]++;
+		st->ids[kind] += container_get_cardinality(c, typecode);
+		st->bytes[kind] += container_size_in_bytes(c, typecode);
+	}
+}
+
+/*
+ * The memory nparts subsets of the bitmap, each holding about fraction of
+ * the ids of every container, may take: a subset of a cheap run container
+ * is scattered ids, an array or a bitset.
+ */
+double
+audience_estimate_parts(const roaring_bitmap_t *bitmap, double fraction, uint32 nparts)
+{
+	const roaring_array_t *ra = &bitmap->high_low_container;
+	double		total = (double) nparts * (sizeof(roaring_bitmap_t) +
+										   (double) ra->size * AUDIENCE_CONTAINER_SLOT_BYTES);
+	int32		i;
+
+	for (i = 0; i < ra->size; i++)
+	{
+		uint8		typecode = ra->typecodes[i];
+		const void *c = container_unwrap_shared(ra->containers[i], &typecode);
+
+		int			card = container_get_cardinality(c, typecode);
+
+		/* A bitset left lazy has an unknown (negative) cardinality. */
+		if (card < 0)
+			card = 65536;
+		total += nparts * audience_container_estimate(card * fraction);
+	}
+	return total;
 }
