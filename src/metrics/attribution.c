@@ -26,6 +26,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "common/int.h"
 #include "common/person_id.h"
 #include "common/sql_safety.h"
 #include "datatype/timestamp.h"
