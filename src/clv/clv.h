@@ -109,6 +109,7 @@ extern Datum clv_pareto_fit_datum(FunctionCallInfo fcinfo, const ClvData *d);
 extern Datum clv_gammagamma_fit_datum(FunctionCallInfo fcinfo, const ClvData *d);
 
 /* clv_metrics.c */
+extern void clv_metrics_check_row(int64 orders, Numeric revenue);
 extern Datum clv_metrics_datum(FunctionCallInfo fcinfo, int64 customers, int64 orders,
 							   int64 repeaters, Numeric revenue);
 

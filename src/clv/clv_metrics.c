@@ -24,6 +24,23 @@
 #include "clv.h"
 #include "common/sql_safety.h"
 
+/* One customer's row of clv_metrics_agg: at least one order, finite revenue. */
+void
+clv_metrics_check_row(int64 orders, Numeric revenue)
+{
+	if (orders < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("orders must be at least 1, got " INT64_FORMAT, orders),
+				 errdetail("Each row is a customer with at least one order.")));
+	if (numeric_is_nan(revenue) || numeric_is_inf(revenue))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("revenue must be a finite number, got %s",
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(revenue)))),
+				 errdetail("Revenue is summed over customers.")));
+}
+
 PG_FUNCTION_INFO_V1(clv_metrics_trans);
 PG_FUNCTION_INFO_V1(clv_metrics_combine);
 PG_FUNCTION_INFO_V1(clv_metrics_serialize);
@@ -92,17 +109,7 @@ clv_metrics_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(st);
 	orders = PG_GETARG_INT64(1);
 	revenue = PG_GETARG_NUMERIC(2);
-	if (orders < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("orders must be at least 1, got " INT64_FORMAT, orders),
-				 errdetail("Each row is a customer with at least one order.")));
-	if (numeric_is_nan(revenue) || numeric_is_inf(revenue))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("revenue must be a finite number, got %s",
-						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(revenue)))),
-				 errdetail("Revenue is summed over customers.")));
+	clv_metrics_check_row(orders, revenue);
 	metrics_add_count(&st->customers, 1);
 	metrics_add_count(&st->orders, orders);
 	st->repeaters += orders > 1;

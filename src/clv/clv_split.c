@@ -669,17 +669,7 @@ clv_split_metrics_trans(PG_FUNCTION_ARGS)
 	revenue = DatumGetNumeric(GetAttributeByNum(th, 3, &nm));
 	if (nf || nm)
 		PG_RETURN_POINTER(s);
-	if (orders < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("orders must be at least 1, got " INT64_FORMAT, orders),
-				 errdetail("Each row is a customer with at least one order.")));
-	if (numeric_is_nan(revenue) || numeric_is_inf(revenue))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("revenue must be a finite number, got %s",
-						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(revenue)))),
-				 errdetail("Revenue is summed over customers.")));
+	clv_metrics_check_row(orders, revenue);
 	memcpy(c, SPLIT_METRICS_COUNTS(s), sizeof(c));
 	if (pg_add_s64_overflow(c[0], 1, &c[0]) ||
 		pg_add_s64_overflow(c[1], orders, &c[1]))
