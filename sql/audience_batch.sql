@@ -116,5 +116,5 @@ SELECT count(*) AS groups_equal_to_arrays FROM batch_group_sets s
 SELECT batch_same(audience_union_agg(members), (SELECT audience_agg(v) FROM batch_groups)) AS union_of_groups
 	FROM batch_group_sets;
 DROP TABLE batch_groups, batch_group_sets;
-DROP TABLE batch_ids, batch_inputs, batch_expected;
+DROP TABLE batch_ids, batch_inputs, batch_expected, batch_xor_expected;
 DROP FUNCTION batch_same(audience, audience);
