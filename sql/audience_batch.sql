@@ -70,6 +70,28 @@ SELECT count(*) FILTER (WHERE verdict = 'same') AS same, count(*) AS groups FROM
 	SELECT batch_same(audience_union_agg(members), audience_union_agg(members & members)) AS verdict
 	FROM batch_inputs GROUP BY k % 13) s;
 
+-- XOR (audience_xor_agg): queued stored inputs are XOR-ed a container key
+-- at a time; the result is the ids in an odd number of inputs, with the
+-- same bytes as XOR-ing in-memory inputs (members & members) one at a time.
+CREATE TABLE batch_xor_expected AS
+	SELECT audience_agg(id) AS members FROM (
+		SELECT id FROM batch_inputs, audience_ids(members) id GROUP BY id HAVING count(*) % 2 = 1) s;
+SELECT cardinality(members) FROM batch_xor_expected;
+SELECT batch_same(audience_xor_agg(members), (SELECT members FROM batch_xor_expected)) AS xor_all FROM batch_inputs;
+SELECT batch_same(audience_xor_agg(members ORDER BY k DESC), (SELECT members FROM batch_xor_expected)) AS xor_reversed FROM batch_inputs;
+SELECT audience_xor_agg(members)::bytea = audience_xor_agg(members & members)::bytea AS xor_same_bytes FROM batch_inputs;
+SELECT k / 100 AS kind, batch_same(audience_xor_agg(members), audience_xor_agg(members & members)) AS verdict,
+	audience_xor_agg(members)::bytea = audience_xor_agg(members & members)::bytea AS same_bytes
+FROM batch_inputs GROUP BY 1 ORDER BY 1;
+-- every input twice, in one batch or in two: every container empties
+SELECT cardinality(audience_xor_agg(members ORDER BY k)) AS xor_twice FROM (
+	SELECT k, members FROM batch_inputs UNION ALL SELECT k, members FROM batch_inputs) s;
+SELECT cardinality(audience_xor_agg(members ORDER BY n, k)) AS xor_twice_apart FROM (
+	SELECT 1 AS n, k, members FROM batch_inputs UNION ALL SELECT 2, k, members FROM batch_inputs) s;
+-- stored and in-memory inputs alternating (the queue is merged before each in-memory one)
+SELECT batch_same(audience_xor_agg(CASE WHEN k % 3 = 0 THEN members & members ELSE members END ORDER BY k),
+	(SELECT members FROM batch_xor_expected)) AS xor_mixed_inputs FROM batch_inputs;
+
 
 
 
@@ -94,5 +116,5 @@ SELECT count(*) AS groups_equal_to_arrays FROM batch_group_sets s
 SELECT batch_same(audience_union_agg(members), (SELECT audience_agg(v) FROM batch_groups)) AS union_of_groups
 	FROM batch_group_sets;
 DROP TABLE batch_groups, batch_group_sets;
-DROP TABLE batch_ids, batch_inputs, batch_expected;
+DROP TABLE batch_ids, batch_inputs, batch_expected, batch_xor_expected;
 DROP FUNCTION batch_same(audience, audience);

@@ -75,8 +75,9 @@ typedef struct AudienceExpanded
 	int			scratch_cap;
 	int			npending;
 	int			pending_cap;
-	AudienceFlat **inputs;		/* stored audiences waiting to be OR-ed in */
+	AudienceFlat **inputs;		/* stored audiences waiting to be merged in */
 	int			ninputs;
+	bool		inputs_xor;		/* they are to be XOR-ed in, not OR-ed */
 	char	   *arena;			/* holds the inputs (audience_union.c) */
 	Size		arena_used;
 	Size		arena_size;
@@ -102,6 +103,7 @@ extern void audience_expanded_make_room(AudienceExpanded *ea);
 
 /* audience_union.c: unions into an expanded audience, stored inputs in batches */
 extern void audience_expanded_union(AudienceExpanded *ea, Datum input);
+extern void audience_expanded_xor_stored(AudienceExpanded *ea, Datum input);
 extern void audience_union_flush(AudienceExpanded *ea);
 extern const roaring_bitmap_t *audience_datum_bitmap(Datum d);
 extern const roaring_bitmap_t *audience_arg_bitmap(FunctionCallInfo fcinfo, int argno);
@@ -132,6 +134,8 @@ extern void audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *
 								 AudienceMergeScratch *scratch);
 extern uint32 audience_flat_containers(const AudienceFlat *flat);
 extern void audience_xor_flat(roaring_bitmap_t *bitmap, const AudienceFlat *flat);
+extern void audience_xor_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
+							  AudienceMergeScratch *scratch);
 extern roaring_bitmap_t *audience_flat_load_keys(const AudienceFlat *flat, const roaring_bitmap_t *keys);
 
 /*
@@ -209,6 +213,9 @@ audience_datum_expanded(Datum d)
 static inline void
 audience_expanded_add_id(AudienceExpanded *ea, uint32 id)
 {
+	/* Queued XOR inputs come first (OR and XOR do not commute). */
+	if (unlikely(ea->ninputs > 0 && ea->inputs_xor))
+		audience_union_flush(ea);
 	if (unlikely(ea->npending >= ea->pending_cap))
 		audience_expanded_make_room(ea);
 	ea->pending[ea->npending++] = id;

@@ -220,31 +220,22 @@ audience_xor_trans(PG_FUNCTION_ARGS)
 	else
 	{
 		Datum		input = PG_GETARG_DATUM(1);
-		roaring_bitmap_t *state;
 
 		ea = audience_agg_state(fcinfo);
-		state = audience_expanded_bitmap(ea);
 		audience_expanded_changed(ea);
 		if (!audience_datum_is_expanded(input))
 		{
 			/*
 			 * A stored input is XOR-ed in place straight from its bytes: no
-			 * copy of the state per row, no decoding of the input.
+			 * copy of the state per row, no decoding of the input; mid-sized
+			 * ones in batches, a container key at a time (audience_union.c).
 			 */
-			AudienceFlat *flat = (AudienceFlat *) PG_DETOAST_DATUM(input);
-
-			/* A container grows by the input's at most twice, or to a bitset. */
-			audience_expanded_reserve(ea, Min(2.0 * audience_estimate_load(AUDIENCE_PAYLOAD_SIZE(flat)),
-											  (double) audience_flat_containers(flat) *
-											  AUDIENCE_BITSET_COST),
-									  "audience_xor_agg");
-			audience_xor_flat(state, flat);
-			if ((Pointer) flat != DatumGetPointer(input))
-				pfree(flat);
+			audience_expanded_xor_stored(ea, input);
 		}
 		else
 		{
 			const roaring_bitmap_t *in = audience_datum_bitmap(input);
+			roaring_bitmap_t *state = audience_expanded_bitmap(ea);
 
 			/*
 			 * A new bitmap rather than roaring_bitmap_xor_inplace: CRoaring

@@ -962,6 +962,243 @@ audience_xor_flat(roaring_bitmap_t *bitmap, const AudienceFlat *flat)
 	pfree(fresh.items);
 }
 
+static void container_to_words(const void *container, uint8 typecode, uint64 *words);
+
+/* XOR the values of ref into a bitset's words. */
+static void
+words_xor_ref(uint64 *words, const ContainerRef *ref)
+{
+	uint32		i;
+
+	switch (ref->kind)
+	{
+		case REF_ARRAY:
+			for (i = 0; i < ref->count; i++)
+			{
+				uint16		v = portable_u16(ref->data + 2 * i);
+
+				words[v >> 6] ^= UINT64CONST(1) << (v & 63);
+			}
+			break;
+		case REF_BITSET:
+			for (i = 0; i < BITSET_WORDS; i++)
+				words[i] ^= portable_u64(ref->data + 8 * i);
+			break;
+		default:
+			for (i = 0; i < ref->count; i++)
+			{
+				uint32		start = portable_u16(ref->data + 4 * i);
+
+				bitset_flip_range(words, start, start + portable_u16(ref->data + 4 * i + 2) + 1);
+			}
+			break;
+	}
+}
+
+/* A copy of a stored container with an exact cardinality, from its ref. */
+static void *
+container_copy_ref_exact(const ContainerRef *ref, uint8 *typecode)
+{
+	void	   *container = container_copy_ref(ref, typecode);
+
+	if (container == NULL)
+		merge_out_of_memory();
+	if (*typecode == BITSET_CONTAINER_TYPE_CODE)
+		((bitset_container_t *) container)->cardinality = ref->card;
+	return container;
+}
+
+/*
+ * XOR the n refs of one key into *container (NULL: the bitmap has no
+ * container of that key yet); *container is NULL (freed) when the result is
+ * empty.  Results are the containers the one-input-at-a-time path gives:
+ *	 - a bitset is XOR-ed in place by every ref, then counted and settled
+ *	   once (an array when small);
+ *	 - arrays and bitsets only: XOR-ed in scratch words, then made an array
+ *	   or a bitset by cardinality, as CRoaring's container XOR does;
+ *	 - with runs: one CRoaring container XOR per ref (it keeps runs).
+ */
+static void
+xor_group(void **container, uint8 *typecode, const ContainerRef *refs, int n,
+		  uint64 *scratch)
+{
+	bool		runs = (*container != NULL && *typecode == RUN_CONTAINER_TYPE_CODE);
+	int			i;
+
+	if (*container != NULL && *typecode == BITSET_CONTAINER_TYPE_CODE)
+	{
+		bitset_container_t *b = *container;
+
+		for (i = 0; i < n; i++)
+			words_xor_ref(b->array, &refs[i]);
+		b->cardinality = bitset_container_compute_cardinality(b);
+		if (b->cardinality == 0)
+		{
+			bitset_container_free(b);
+			*container = NULL;
+		}
+		else if (b->cardinality <= DEFAULT_MAX_SIZE)
+		{
+			array_container_t *a = array_container_from_bitset(b);
+
+			if (a == NULL)
+				merge_out_of_memory();
+			bitset_container_free(b);
+			*container = a;
+			*typecode = ARRAY_CONTAINER_TYPE_CODE;
+		}
+		return;
+	}
+	for (i = 0; i < n && !runs; i++)
+		runs = (refs[i].kind == REF_RUN);
+	if (!runs && n > 1)
+	{
+		void	   *result;
+		uint8		result_type;
+
+		if (*container != NULL)
+			container_to_words(*container, *typecode, scratch);
+		for (i = 0; i < n; i++)
+			words_xor_ref(scratch, &refs[i]);
+		result = container_from_scratch(scratch, &result_type);
+		if (result == NULL)
+			merge_out_of_memory();
+		if (*container != NULL)
+			container_free(*container, *typecode);
+		*container = result;
+		*typecode = result_type;
+	}
+	else
+	{
+		for (i = 0; i < n; i++)
+		{
+			uint8		in_type,
+						result_type;
+			void	   *in = container_copy_ref_exact(&refs[i], &in_type);
+			void	   *result;
+
+			if (*container == NULL)
+			{
+				*container = in;
+				*typecode = in_type;
+				continue;
+			}
+			result = container_xor(*container, *typecode, in, in_type, &result_type);
+			container_free(in, in_type);
+			if (result == NULL)
+				merge_out_of_memory();
+			container_free(*container, *typecode);
+			*container = result;
+			*typecode = result_type;
+		}
+	}
+	if (container_get_cardinality(*container, *typecode) == 0)
+	{
+		container_free(*container, *typecode);
+		*container = NULL;
+	}
+}
+
+/* The loop of audience_xor_flats(): XOR refs, sorted by key, into ra. */
+static void
+xor_sorted_refs(roaring_array_t *ra, const ContainerRef *refs, int nrefs,
+				FreshList *fresh, uint64 *words)
+{
+	int32		pos = 0;
+	int			g,
+				end;
+
+	for (g = 0; g < nrefs; g = end)
+	{
+		uint16		key = refs[g].key;
+
+		if ((g & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		end = group_end(refs, nrefs, g);
+		while (pos < ra->size && ra->keys[pos] < key)
+			pos++;
+		if (pos < ra->size && ra->keys[pos] == key)
+			xor_group(&ra->containers[pos], &ra->typecodes[pos], &refs[g], end - g, words);
+		else
+		{
+			FreshContainer *f = &fresh->items[fresh->n];
+
+			f->key = key;
+			f->container = NULL;
+			fresh->n++;		/* freed on error when it got a container */
+			xor_group(&f->container, &f->typecode, &refs[g], end - g, words);
+			if (f->container == NULL)
+				fresh->n--;
+		}
+	}
+}
+
+/* XOR refs, sorted by key, into ra; on error the bitmap stays valid. */
+static void
+xor_refs_into(roaring_array_t *ra, const ContainerRef *refs, int nrefs)
+{
+	FreshList	fresh;
+	uint64	   *words;
+	int			i;
+
+	words = palloc0(BITSET_WORDS * sizeof(uint64));
+	fresh.items = palloc(nrefs * sizeof(FreshContainer));
+	fresh.n = 0;
+	PG_TRY();
+	{
+		xor_sorted_refs(ra, refs, nrefs, &fresh, words);
+		compact_emptied(ra);
+		insert_fresh(ra, &fresh);
+	}
+	PG_CATCH();
+	{
+		compact_emptied(ra);
+		for (i = 0; i < fresh.n; i++)
+			if (fresh.items[i].container != NULL)
+				container_free(fresh.items[i].container, fresh.items[i].typecode);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pfree(fresh.items);
+	pfree(words);
+}
+
+/*
+ * XOR n stored values into the bitmap, reading their portable payloads in
+ * place, a container key at a time: each container of the bitmap is read
+ * and written once per batch, not once per value.  The bitmap's
+ * cardinalities stay exact.  scratch as for audience_merge_flats().
+ */
+void
+audience_xor_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
+				   AudienceMergeScratch *scratch)
+{
+	uint32		total = 0;
+	uint32		k = 0;
+	Size		bytes;
+	ContainerRef *refs;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		total += audience_flat_containers(flats[i]);
+	if (total == 0)
+		return;
+	bytes = 2 * (Size) total * sizeof(ContainerRef);
+	if (scratch->size < bytes)
+	{
+		if (scratch->buf != NULL)
+			pfree(scratch->buf);
+		scratch->buf = MemoryContextAlloc(scratch->cxt, bytes);
+		scratch->size = bytes;
+	}
+	refs = (ContainerRef *) scratch->buf;
+	for (i = 0; i < n; i++)
+		k += portable_refs((const uint8 *) flats[i]->payload,
+						   AUDIENCE_PAYLOAD_SIZE(flats[i]), &refs[k]);
+	sort_refs_by_key(refs, &refs[total], total);
+	xor_refs_into(&bitmap->high_low_container, refs, (int) total);
+}
+
 /*
  * The containers of a stored value whose keys the bitmap has, as a new
  * bitmap; the rest of the value is not decoded.  It is all an intersection

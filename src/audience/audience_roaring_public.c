@@ -55,6 +55,20 @@ audience_xor_flat(roaring_bitmap_t *bitmap, const AudienceFlat *flat)
 	roaring_bitmap_free(in);
 }
 
+/* XOR n stored values into the bitmap, one after the other. */
+void
+audience_xor_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
+				   AudienceMergeScratch *scratch)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		audience_xor_flat(bitmap, flats[i]);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 /* The whole stored value (the public API cannot decode some keys only). */
 roaring_bitmap_t *
 audience_flat_load_keys(const AudienceFlat *flat, const roaring_bitmap_t *keys)

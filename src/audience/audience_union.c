@@ -50,6 +50,12 @@ audience_union_flush(AudienceExpanded *ea)
 	ea->ninputs = 0;
 	ea->arena_used = 0;
 	ea->inputs_containers = 0;
+	if (ea->inputs_xor)
+	{
+		/* Exact cardinalities: the bitmap is not made lazy. */
+		audience_xor_flats(ea->bitmap, ea->inputs, n, &ea->merge_scratch);
+		return;
+	}
 	audience_merge_flats(ea->bitmap, ea->inputs, n, &ea->merge_scratch);
 	ea->lazy = true;
 }
@@ -128,14 +134,97 @@ audience_union_grow_arena(AudienceExpanded *ea, Size need)
 	ea->arena_size = size;
 }
 
+/*
+ * Queue a stored audience of raw size size (INPUT_QUEUE_MIN_BYTES up to
+ * INPUT_DIRECT_MIN_BYTES) to be OR-ed in (xor false) or XOR-ed in (xor
+ * true) with the next batch.  A queue of the other operation is merged
+ * first: OR and XOR do not commute.
+ */
+static void
+audience_queue_stored(AudienceExpanded *ea, Datum input, Size size, bool xor)
+{
+	struct varlena *dest;
+	AudienceFlat *flat;
+
+	if (ea->ninputs > 0 && ea->inputs_xor != xor)
+		audience_union_flush(ea);
+	ea->inputs_xor = xor;
+	if (ea->inputs == NULL)
+	{
+		ea->inputs = MemoryContextAlloc(ea->hdr.eoh_context, INPUTS_MAX * sizeof(AudienceFlat *));
+		ea->merge_scratch.cxt = ea->hdr.eoh_context;
+	}
+	if (ea->ninputs == INPUTS_MAX)
+		audience_union_flush(ea);
+	else if (ea->arena_used + MAXALIGN(size) > ea->arena_size)
+	{
+		/* Full before INPUTS_MAX inputs: merge them, and take a bigger arena. */
+		audience_union_flush(ea);
+		if (ea->arena_size < ARENA_BYTES)
+			audience_union_grow_arena(ea, MAXALIGN(size));
+	}
+	dest = (struct varlena *) (ea->arena + ea->arena_used);
+	audience_detoast_into(input, dest, size);
+	flat = (AudienceFlat *) dest;
+	if (xor)
+	{
+		/* A container grows by the input's at most twice, or to a bitset. */
+		audience_expanded_reserve(ea, Min(2.0 * audience_estimate_load(AUDIENCE_PAYLOAD_SIZE(flat)),
+										  (double) audience_flat_containers(flat) *
+										  AUDIENCE_BITSET_COST),
+								  "audience_xor_agg");
+	}
+	ea->inputs[ea->ninputs++] = flat;
+	ea->arena_used += MAXALIGN(size);
+	/* Bound the batch's container table (and the scratch kept for it) too. */
+	ea->inputs_containers += audience_flat_containers(flat);
+	if (ea->inputs_containers >= INPUTS_MAX_CONTAINERS)
+		audience_union_flush(ea);
+}
+
+/*
+ * XOR a stored audience into this one, now or in the next batch: mid-sized
+ * inputs are queued as for a union, and XOR-ed in a container key at a time
+ * (audience_xor_flats), so the state is walked once per batch instead of
+ * once per input.
+ */
+void
+audience_expanded_xor_stored(AudienceExpanded *ea, Datum input)
+{
+	Size		size = toast_raw_datum_size(input);
+
+	audience_expanded_changed(ea);
+	if (size >= INPUT_QUEUE_MIN_BYTES && size < INPUT_DIRECT_MIN_BYTES)
+	{
+		audience_queue_stored(ea, input, size, true);
+		return;
+	}
+	{
+		/* Straight from the input's bytes, after everything queued. */
+		roaring_bitmap_t *state = audience_expanded_bitmap(ea);
+		AudienceFlat *flat = (AudienceFlat *) PG_DETOAST_DATUM(input);
+
+		/* A container grows by the input's at most twice, or to a bitset. */
+		audience_expanded_reserve(ea, Min(2.0 * audience_estimate_load(AUDIENCE_PAYLOAD_SIZE(flat)),
+										  (double) audience_flat_containers(flat) *
+										  AUDIENCE_BITSET_COST),
+								  "audience_xor_agg");
+		audience_xor_flat(state, flat);
+		if ((Pointer) flat != DatumGetPointer(input))
+			pfree(flat);
+	}
+}
+
 /* OR an audience into this one, now or in the next batch. */
 void
 audience_expanded_union(AudienceExpanded *ea, Datum input)
 {
 	Size		size;
-	struct varlena *dest;
 
 	audience_expanded_changed(ea);
+	/* Queued XOR inputs come first (OR and XOR do not commute). */
+	if (ea->ninputs > 0 && ea->inputs_xor)
+		audience_union_flush(ea);
 	if (audience_datum_is_expanded(input))
 	{
 		const roaring_bitmap_t *in = audience_datum_bitmap(input);
@@ -167,26 +256,5 @@ audience_expanded_union(AudienceExpanded *ea, Datum input)
 			pfree(flat);
 		return;
 	}
-	if (ea->inputs == NULL)
-	{
-		ea->inputs = MemoryContextAlloc(ea->hdr.eoh_context, INPUTS_MAX * sizeof(AudienceFlat *));
-		ea->merge_scratch.cxt = ea->hdr.eoh_context;
-	}
-	if (ea->ninputs == INPUTS_MAX)
-		audience_union_flush(ea);
-	else if (ea->arena_used + MAXALIGN(size) > ea->arena_size)
-	{
-		/* Full before INPUTS_MAX inputs: merge them, and take a bigger arena. */
-		audience_union_flush(ea);
-		if (ea->arena_size < ARENA_BYTES)
-			audience_union_grow_arena(ea, MAXALIGN(size));
-	}
-	dest = (struct varlena *) (ea->arena + ea->arena_used);
-	audience_detoast_into(input, dest, size);
-	ea->inputs[ea->ninputs++] = (AudienceFlat *) dest;
-	ea->arena_used += MAXALIGN(size);
-	/* Bound the batch's container table (and the scratch kept for it) too. */
-	ea->inputs_containers += audience_flat_containers((AudienceFlat *) dest);
-	if (ea->inputs_containers >= INPUTS_MAX_CONTAINERS)
-		audience_union_flush(ea);
+	audience_queue_stored(ea, input, size, false);
 }
