@@ -739,26 +739,26 @@ sort_refs_by_key(ContainerRef *refs, ContainerRef *tmp, int n)
 }
 
 /*
- * OR n stored values into the bitmap, reading their portable payloads in
- * place.  The caller must mark the bitmap lazy.  The container table comes
- * from scratch, grown as needed and kept for the next call, or with scratch
- * NULL from the current context.
+ * The containers of n stored values, as references into their payloads,
+ * sorted by key; *total is their number (0: none, and NULL is returned).
+ * The table comes from scratch, grown as needed and kept for the next call,
+ * or with scratch NULL from the current context (the caller pfrees it).
  */
-void
-audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
-					 AudienceMergeScratch *scratch)
+static ContainerRef *
+flats_sorted_refs(AudienceFlat *const *flats, int n, AudienceMergeScratch *scratch,
+				  uint32 *total)
 {
-	uint32		total = 0;
 	uint32		k = 0;
 	Size		bytes;
 	ContainerRef *refs;
 	int			i;
 
+	*total = 0;
 	for (i = 0; i < n; i++)
-		total += audience_flat_containers(flats[i]);
-	if (total == 0)
-		return;
-	bytes = 2 * (Size) total * sizeof(ContainerRef);
+		*total += audience_flat_containers(flats[i]);
+	if (*total == 0)
+		return NULL;
+	bytes = 2 * (Size) *total * sizeof(ContainerRef);
 	if (scratch == NULL)
 		refs = palloc(bytes);
 	else
@@ -775,7 +775,24 @@ audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n
 	for (i = 0; i < n; i++)
 		k += portable_refs((const uint8 *) flats[i]->payload,
 						   AUDIENCE_PAYLOAD_SIZE(flats[i]), &refs[k]);
-	sort_refs_by_key(refs, &refs[total], total);
+	sort_refs_by_key(refs, &refs[*total], *total);
+	return refs;
+}
+
+/*
+ * OR n stored values into the bitmap, reading their portable payloads in
+ * place.  The caller must mark the bitmap lazy.  scratch as for
+ * flats_sorted_refs().
+ */
+void
+audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
+					 AudienceMergeScratch *scratch)
+{
+	uint32		total;
+	ContainerRef *refs = flats_sorted_refs(flats, n, scratch, &total);
+
+	if (total == 0)
+		return;
 	merge_sorted_refs(bitmap, refs, total);
 	if (scratch == NULL)
 		pfree(refs);
@@ -1167,35 +1184,19 @@ xor_refs_into(roaring_array_t *ra, const ContainerRef *refs, int nrefs)
  * XOR n stored values into the bitmap, reading their portable payloads in
  * place, a container key at a time: each container of the bitmap is read
  * and written once per batch, not once per value.  The bitmap's
- * cardinalities stay exact.  scratch as for audience_merge_flats().
+ * cardinalities stay exact.  scratch as for flats_sorted_refs(), not NULL.
  */
 void
 audience_xor_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n,
 				   AudienceMergeScratch *scratch)
 {
-	uint32		total = 0;
-	uint32		k = 0;
-	Size		bytes;
+	uint32		total;
 	ContainerRef *refs;
-	int			i;
 
-	for (i = 0; i < n; i++)
-		total += audience_flat_containers(flats[i]);
+	Assert(scratch != NULL);
+	refs = flats_sorted_refs(flats, n, scratch, &total);
 	if (total == 0)
 		return;
-	bytes = 2 * (Size) total * sizeof(ContainerRef);
-	if (scratch->size < bytes)
-	{
-		if (scratch->buf != NULL)
-			pfree(scratch->buf);
-		scratch->buf = MemoryContextAlloc(scratch->cxt, bytes);
-		scratch->size = bytes;
-	}
-	refs = (ContainerRef *) scratch->buf;
-	for (i = 0; i < n; i++)
-		k += portable_refs((const uint8 *) flats[i]->payload,
-						   AUDIENCE_PAYLOAD_SIZE(flats[i]), &refs[k]);
-	sort_refs_by_key(refs, &refs[total], total);
 	xor_refs_into(&bitmap->high_low_container, refs, (int) total);
 }
 
