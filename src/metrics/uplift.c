@@ -164,6 +164,20 @@ uplift_need(bool ok, const char *msg, const char *detail)
 				 detail ? errdetail("%s", detail) : 0));
 }
 
+/* The state of argument 0 (not NULL), refused unless holdout_uplift built it. */
+static UpliftState *
+uplift_state_arg(FunctionCallInfo fcinfo)
+{
+	UpliftState *st = (UpliftState *) PG_GETARG_POINTER(0);
+
+	if (st == NULL || st->magic != UPLIFT_STATE_MAGIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid holdout_uplift state"),
+				 errdetail("The state was not built by holdout_uplift.")));
+	return st;
+}
+
 /* Build the state from the first row: audiences and options, checked. */
 static UpliftState *
 uplift_state_new(FunctionCallInfo fcinfo, MemoryContext aggcxt)
@@ -260,12 +274,7 @@ holdout_uplift_trans(PG_FUNCTION_ARGS)
 		st = uplift_state_new(fcinfo, aggcxt);
 	else
 	{
-		st = (UpliftState *) PG_GETARG_POINTER(0);
-		if (st == NULL || st->magic != UPLIFT_STATE_MAGIC)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid holdout_uplift state"),
-					 errdetail("The state was not built by holdout_uplift.")));
+		st = uplift_state_arg(fcinfo);
 		for (int i = 0; i < 3; i++)
 			if (!uplift_same_audience(fcinfo, 4 + i, &st->aud[i]))
 				ereport(ERROR,
@@ -561,12 +570,7 @@ holdout_uplift_final(PG_FUNCTION_ARGS)
 	(void) qy_aggregate_context(fcinfo, "holdout_uplift_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (UpliftState *) PG_GETARG_POINTER(0);
-	if (st == NULL || st->magic != UPLIFT_STATE_MAGIC)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid holdout_uplift state"),
-				 errdetail("The state was not built by holdout_uplift.")));
+	st = uplift_state_arg(fcinfo);
 	for (int g = 0; g < 2; g++)
 	{
 		size[g] = roaring_bitmap_get_cardinality(st->aud[g].bitmap);
