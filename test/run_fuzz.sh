@@ -124,24 +124,26 @@ if run_only portable || run_only header || run_only audience_in || run_only eval
 	byt=$(fz_obj src/audience/audience_bytes.c)
 	mrg=$(fz_obj src/audience/audience_roaring.c)
 	mea=$(fz_obj src/audience/audience_measure.c)
-	exp=$(fz_obj src/audience/audience_expanded.c)
+	val=$(fz_obj src/audience/audience_value.c)
+	bld=$(fz_obj src/audience/audience_builder.c)
+	que=$(fz_obj src/audience/audience_queue.c)
+	arg=$(fz_obj src/audience/audience_args.c)
 	io=$(fz_obj src/audience/audience_io.c)
-	uni=$(fz_obj src/audience/audience_union.c)
 	mu=$(fz_obj src/metrics/metrics_util.c)
 	if run_only portable; then
 		fz_link portable "$(fz_obj test/fuzz/fuzz_portable.c)" "$rt" "$fmt" "$byt"
 		fz_run portable
 	fi
 	if run_only header; then
-		fz_link header "$(fz_obj test/fuzz/fuzz_header.c)" "$rt" "$fmt" "$byt" "$mrg" "$mea"
+		fz_link header "$(fz_obj test/fuzz/fuzz_header.c)" "$rt" "$arg" "$fmt" "$byt" "$mrg" "$mea"
 		fz_run header
 	fi
 	if run_only audience_in; then
-		fz_link audience_in "$(fz_obj test/fuzz/fuzz_audience_in.c)" "$rt" "$io" "$exp" "$uni" "$mrg" "$mea" "$fmt" "$byt"
+		fz_link audience_in "$(fz_obj test/fuzz/fuzz_audience_in.c)" "$rt" "$io" "$arg" "$bld" "$que" "$val" "$mrg" "$mea" "$fmt" "$byt"
 		fz_run audience_in audience_in.dict
 	fi
 	if run_only eval; then
-		fz_link eval "$(fz_obj test/fuzz/fuzz_eval.c)" "$rt" "$exp" "$uni" "$mrg" "$mea" "$fmt" "$byt" "$mu"
+		fz_link eval "$(fz_obj test/fuzz/fuzz_eval.c)" "$rt" "$arg" "$bld" "$que" "$val" "$mrg" "$mea" "$fmt" "$byt" "$mu"
 		fz_run eval eval.dict
 	fi
 	if run_only identity; then

@@ -15,7 +15,8 @@
  */
 #include "postgres.h"
 
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
+#include "audience/audience_bytes.h"
 #include "common/person_id.h"
 
 /* The aggregate's memory context; an error outside an aggregate. */
@@ -31,46 +32,57 @@ audience_agg_context(FunctionCallInfo fcinfo)
 	return aggcontext;
 }
 
+/* A new state under the aggregate context holding a copy of the datum's set. */
+static AudienceBuilder *
+audience_agg_state_copy(MemoryContext aggcontext, Datum d)
+{
+	AudienceBuilder *b = audience_agg_builder_new(aggcontext);
+
+	AudienceExpanded *copy = audience_expand(d, CurrentMemoryContext);
+
+	audience_builder_set_bitmap(b, audience_expanded_take_bitmap(copy));
+	return b;
+}
+
 /*
- * The transition state in argument 0, ready to change in place: our own
- * read-write object under the aggregate context, or else a new copy there
- * (a new empty audience when the state is still NULL).  New states are made
- * by audience_agg_state_new(), which says where they live and why.
+ * The transition state in argument 0, ready to change in place: the builder
+ * of our own read-write state under the aggregate context, or else of a
+ * new copy there (a new empty audience when the state is still NULL).  New
+ * states are made by audience_agg_builder_new(), which says where they live
+ * and why.
  */
-AudienceExpanded *
+static AudienceBuilder *
 audience_agg_state(FunctionCallInfo fcinfo)
 {
 	MemoryContext aggcontext = audience_agg_context(fcinfo);
-	AudienceExpanded *ea;
 	Datum		d;
 
 	if (PG_ARGISNULL(0))
-		return audience_agg_state_new(aggcontext);
+		return audience_agg_builder_new(aggcontext);
 	d = PG_GETARG_DATUM(0);
 	if (DatumIsReadWriteExpandedObject(d, false, -1))
 	{
-		ea = audience_datum_expanded(d);
-		if (ea->hdr.eoh_context->parent == aggcontext)
-			return ea;
+		AudienceExpanded *ea = audience_datum_expanded(d);
+
+		if (ea->builder != NULL && ea->hdr.eoh_context->parent == aggcontext)
+			return ea->builder;
 	}
-	ea = audience_agg_state_new(aggcontext);
-	audience_expanded_copy_from(ea, d);
-	return ea;
+	return audience_agg_state_copy(aggcontext, d);
 }
 
 /* Return the state datum. */
-#define PG_RETURN_AGG_STATE(ea) PG_RETURN_DATUM(EOHPGetRWDatum(&(ea)->hdr))
+#define PG_RETURN_AGG_STATE(b) PG_RETURN_DATUM(audience_expanded_datum((b)->value))
 
 PG_FUNCTION_INFO_V1(audience_agg_trans);
 /* audience_agg(bigint): queue the id; ids are added in batches */
 Datum
 audience_agg_trans(PG_FUNCTION_ARGS)
 {
-	AudienceExpanded *ea = audience_agg_state(fcinfo);
+	AudienceBuilder *b = audience_agg_state(fcinfo);
 
 	if (!PG_ARGISNULL(1))
-		audience_expanded_add_id(ea, person_id_from_int64(PG_GETARG_INT64(1)));
-	PG_RETURN_AGG_STATE(ea);
+		audience_builder_add_id(b, person_id_from_int64(PG_GETARG_INT64(1)));
+	PG_RETURN_AGG_STATE(b);
 }
 
 PG_FUNCTION_INFO_V1(audience_agg_trans_int4);
@@ -78,11 +90,11 @@ PG_FUNCTION_INFO_V1(audience_agg_trans_int4);
 Datum
 audience_agg_trans_int4(PG_FUNCTION_ARGS)
 {
-	AudienceExpanded *ea = audience_agg_state(fcinfo);
+	AudienceBuilder *b = audience_agg_state(fcinfo);
 
 	if (!PG_ARGISNULL(1))
-		audience_expanded_add_id(ea, person_id_from_int64(PG_GETARG_INT32(1)));
-	PG_RETURN_AGG_STATE(ea);
+		audience_builder_add_id(b, person_id_from_int64(PG_GETARG_INT32(1)));
+	PG_RETURN_AGG_STATE(b);
 }
 
 PG_FUNCTION_INFO_V1(audience_union_trans);
@@ -90,7 +102,7 @@ PG_FUNCTION_INFO_V1(audience_union_trans);
 Datum
 audience_union_trans(PG_FUNCTION_ARGS)
 {
-	AudienceExpanded *ea;
+	AudienceBuilder *b;
 
 	if (PG_ARGISNULL(1))
 	{
@@ -98,9 +110,9 @@ audience_union_trans(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	ea = audience_agg_state(fcinfo);
-	audience_expanded_union(ea, PG_GETARG_DATUM(1));
-	PG_RETURN_AGG_STATE(ea);
+	b = audience_agg_state(fcinfo);
+	audience_builder_union(b, PG_GETARG_DATUM(1));
+	PG_RETURN_AGG_STATE(b);
 }
 
 PG_FUNCTION_INFO_V1(audience_union_combine);
@@ -111,50 +123,88 @@ audience_union_combine(PG_FUNCTION_ARGS)
 	return audience_union_trans(fcinfo);
 }
 
+/* The smallest and largest id of the state (not empty). */
+static void
+intersect_state_bounds(AudienceBuilder *b, uint32 *lo, uint32 *hi)
+{
+	if (b->held != NULL)
+	{
+		*lo = b->held->min_id;
+		*hi = b->held->max_id;
+		return;
+	}
+	*lo = roaring_bitmap_minimum(b->value->bitmap);
+	*hi = roaring_bitmap_maximum(b->value->bitmap);
+}
+
 /*
  * AND an audience into the state.  Once the state is empty nothing can
  * come back, so the input is not read at all; an input whose header shows
  * it empty or outside the state's id range empties the state without its
- * payload being read; and of a stored input only the containers whose keys
- * the state still has are decoded.
+ * payload being read.  The first input is held stored (undecoded), and a
+ * stored second input is first intersected with it straight from the two
+ * payloads: an empty intersection, the common case of a narrowing chain
+ * of segments, decodes nothing.  Otherwise, of a stored input only the
+ * containers whose keys the state still has are decoded.
  */
 static void
-audience_intersect_into(AudienceExpanded *ea, Datum input)
+audience_intersect_into(AudienceBuilder *b, Datum input)
 {
-	roaring_bitmap_t *state = audience_expanded_bitmap(ea);
 	AudienceFlat header;
 	const AudienceFlat *h;
 	AudienceFlat *flat;
+	roaring_bitmap_t *state;
 	roaring_bitmap_t *part;
+	uint32		lo;
+	uint32		hi;
+	uint64		common;
 
-	if (roaring_bitmap_is_empty(state))
+	if (b->held == NULL ? roaring_bitmap_is_empty(audience_builder_bitmap(b)) :
+		b->held->cardinality == 0)
 		return;
-	audience_expanded_changed(ea);
+	audience_builder_changed(b);
 	if (audience_datum_is_expanded(input))
 	{
 		const roaring_bitmap_t *in = audience_datum_bitmap(input);
 
+		state = audience_builder_bitmap(b);
 		/* A container grows by the input's at most, or to a bitset. */
-		audience_expanded_reserve(ea, Min((double) audience_bitmap_memory(in),
-										  Min(audience_bitmap_containers(state),
-											  audience_bitmap_containers(in)) *
-										  (double) AUDIENCE_BITSET_COST),
-								  "audience_intersect_agg");
+		audience_builder_reserve(b, Min((double) audience_bitmap_memory(in),
+										Min(audience_bitmap_containers(state),
+											audience_bitmap_containers(in)) *
+										(double) AUDIENCE_BITSET_COST),
+								 "audience_intersect_agg");
 		roaring_bitmap_and_inplace(state, in);
 		return;
 	}
 	h = audience_datum_header(input, &header);
-	if (h->cardinality == 0 || h->max_id < roaring_bitmap_minimum(state) ||
-		h->min_id > roaring_bitmap_maximum(state))
+	intersect_state_bounds(b, &lo, &hi);
+	if (h->cardinality == 0 || h->max_id < lo || h->min_id > hi)
 	{
-		roaring_bitmap_clear(state);
+		audience_builder_clear(b);
 		return;
 	}
 	flat = (AudienceFlat *) PG_DETOAST_DATUM(input);
-	audience_expanded_reserve(ea, Min(audience_estimate_load(AUDIENCE_PAYLOAD_SIZE(flat)),
-									  audience_bitmap_containers(state) *
-									  (double) AUDIENCE_BITSET_COST),
-							  "audience_intersect_agg");
+	if (b->held != NULL)
+	{
+		audience_header_check(flat);
+		if (!portable_intersection_card(b->held->payload, AUDIENCE_PAYLOAD_SIZE(b->held),
+										flat->payload, AUDIENCE_PAYLOAD_SIZE(flat),
+										false, &common))
+			audience_stored_corrupted();
+		if (common == 0)
+		{
+			audience_builder_clear(b);
+			if ((Pointer) flat != DatumGetPointer(input))
+				pfree(flat);
+			return;
+		}
+	}
+	state = audience_builder_bitmap(b);
+	audience_builder_reserve(b, Min(audience_estimate_load(AUDIENCE_PAYLOAD_SIZE(flat)),
+									audience_bitmap_containers(state) *
+									(double) AUDIENCE_BITSET_COST),
+							 "audience_intersect_agg");
 	part = audience_flat_load_keys(flat, state);
 	roaring_bitmap_and_inplace(state, part);
 	roaring_bitmap_free(part);
@@ -167,7 +217,7 @@ PG_FUNCTION_INFO_V1(audience_intersect_trans);
 Datum
 audience_intersect_trans(PG_FUNCTION_ARGS)
 {
-	AudienceExpanded *ea;
+	AudienceBuilder *b;
 
 	if (PG_ARGISNULL(1))
 	{
@@ -177,14 +227,21 @@ audience_intersect_trans(PG_FUNCTION_ARGS)
 	}
 	if (PG_ARGISNULL(0))
 	{
-		/* The first input is the whole intersection so far. */
-		ea = audience_agg_state_new(audience_agg_context(fcinfo));
-		audience_expanded_copy_from(ea, PG_GETARG_DATUM(1));
-		PG_RETURN_AGG_STATE(ea);
+		/* The first input is the whole intersection so far: held stored. */
+		Datum		first = PG_GETARG_DATUM(1);
+
+		if (audience_datum_is_expanded(first))
+			b = audience_agg_state_copy(audience_agg_context(fcinfo), first);
+		else
+		{
+			b = audience_agg_builder_new(audience_agg_context(fcinfo));
+			audience_builder_hold(b, first);
+		}
+		PG_RETURN_AGG_STATE(b);
 	}
-	ea = audience_agg_state(fcinfo);
-	audience_intersect_into(ea, PG_GETARG_DATUM(1));
-	PG_RETURN_AGG_STATE(ea);
+	b = audience_agg_state(fcinfo);
+	audience_intersect_into(b, PG_GETARG_DATUM(1));
+	PG_RETURN_AGG_STATE(b);
 }
 
 PG_FUNCTION_INFO_V1(audience_intersect_combine);
@@ -198,13 +255,15 @@ audience_intersect_combine(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(audience_xor_trans);
 /*
  * audience_xor_agg(audience): XOR each input into the state; the persons in
- * an odd number of the inputs.  Also the combine function.
+ * an odd number of the inputs.  Also the combine function.  A stored input
+ * is XOR-ed in place straight from its bytes (audience_builder_xor): no
+ * copy of the state per row, no decoding of the input.
  */
 Datum
 audience_xor_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = audience_agg_context(fcinfo);
-	AudienceExpanded *ea;
+	AudienceBuilder *b;
 
 	if (PG_ARGISNULL(1))
 	{
@@ -213,41 +272,13 @@ audience_xor_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	if (PG_ARGISNULL(0))
-	{
-		ea = audience_agg_state_new(aggcontext);
-		audience_expanded_copy_from(ea, PG_GETARG_DATUM(1));
-	}
+		b = audience_agg_state_copy(aggcontext, PG_GETARG_DATUM(1));
 	else
 	{
-		Datum		input = PG_GETARG_DATUM(1);
-
-		ea = audience_agg_state(fcinfo);
-		audience_expanded_changed(ea);
-		if (!audience_datum_is_expanded(input))
-		{
-			/*
-			 * A stored input is XOR-ed in place straight from its bytes: no
-			 * copy of the state per row, no decoding of the input; mid-sized
-			 * ones in batches, a container key at a time (audience_union.c).
-			 */
-			audience_expanded_xor_stored(ea, input);
-		}
-		else
-		{
-			const roaring_bitmap_t *in = audience_datum_bitmap(input);
-			roaring_bitmap_t *state = audience_expanded_bitmap(ea);
-
-			/*
-			 * A new bitmap rather than roaring_bitmap_xor_inplace: CRoaring
-			 * 0.2's in-place xor of run containers goes through bitsets, 10x
-			 * slower (0.5 s a row for full-range inputs, deaf to a cancel).
-			 * The result lives beside the state until it replaces it.
-			 */
-			audience_expanded_reserve(ea, audience_estimate_binary(state, in, false), "audience_xor_agg");
-			audience_expanded_set_bitmap(ea, roaring_bitmap_xor(state, in));
-		}
+		b = audience_agg_state(fcinfo);
+		audience_builder_xor(b, PG_GETARG_DATUM(1));
 	}
-	PG_RETURN_AGG_STATE(ea);
+	PG_RETURN_AGG_STATE(b);
 }
 
 PG_FUNCTION_INFO_V1(audience_union_count_final);
@@ -258,15 +289,9 @@ PG_FUNCTION_INFO_V1(audience_union_count_final);
 Datum
 audience_union_count_final(PG_FUNCTION_ARGS)
 {
-	Datum		d;
-
 	if (PG_ARGISNULL(0))
 		PG_RETURN_INT64(0);
-	d = PG_GETARG_DATUM(0);
-	if (audience_datum_is_expanded(d))
-		PG_RETURN_INT64((int64) roaring_bitmap_get_cardinality(
-									audience_expanded_bitmap(audience_datum_expanded(d))));
-	PG_RETURN_INT64((int64) audience_datum_cardinality(d));
+	PG_RETURN_INT64((int64) audience_datum_cardinality(PG_GETARG_DATUM(0)));
 }
 
 PG_FUNCTION_INFO_V1(audience_agg_final);
@@ -278,15 +303,12 @@ PG_FUNCTION_INFO_V1(audience_agg_final);
 Datum
 audience_agg_final(PG_FUNCTION_ARGS)
 {
-	roaring_bitmap_t *bitmap;
-	AudienceExpanded *ea;
+	Datum		d;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_AUDIENCE(audience_expanded_new(CurrentMemoryContext));
-	if (!audience_datum_is_expanded(PG_GETARG_DATUM(0)))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	ea = audience_datum_expanded(PG_GETARG_DATUM(0));
-	bitmap = audience_expanded_bitmap(ea);
-	roaring_bitmap_run_optimize(bitmap);
-	PG_RETURN_POINTER(audience_flatten(bitmap));
+	d = PG_GETARG_DATUM(0);
+	if (!audience_datum_is_expanded(d))
+		PG_RETURN_DATUM(d);
+	PG_RETURN_POINTER(audience_expanded_flat_copy(audience_datum_expanded(d)));
 }

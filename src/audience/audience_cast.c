@@ -8,7 +8,7 @@
  */
 #include "postgres.h"
 
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
 #include "catalog/pg_type.h"
 #include "common/person_id.h"
 #include "miscadmin.h"
@@ -35,7 +35,7 @@ check_no_nulls(ArrayType *array)
  * a misread of its elements.
  */
 static void
-add_array_ids(AudienceExpanded *ea, ArrayType *array, Oid elemtype)
+add_array_ids(AudienceBuilder *b, ArrayType *array, Oid elemtype)
 {
 	int			n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
 	const char *data = ARR_DATA_PTR(array);
@@ -58,13 +58,13 @@ add_array_ids(AudienceExpanded *ea, ArrayType *array, Oid elemtype)
 		batch[fill++] = person_id_from_int64(value);
 		if (fill == CAST_CHUNK)
 		{
-			audience_expanded_add_ids(ea, batch, fill);
+			audience_builder_add_ids(b, batch, fill);
 			fill = 0;
 			CHECK_FOR_INTERRUPTS();
 		}
 	}
 	if (fill > 0)
-		audience_expanded_add_ids(ea, batch, fill);
+		audience_builder_add_ids(b, batch, fill);
 }
 
 /* The audience of the ids in argument 0, an array of elemtype. */
@@ -72,11 +72,11 @@ static Datum
 audience_from_array(FunctionCallInfo fcinfo, Oid elemtype)
 {
 	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
-	AudienceExpanded *ea = audience_expanded_new(CurrentMemoryContext);
+	AudienceBuilder *b = audience_builder_new(CurrentMemoryContext);
 
 	check_no_nulls(array);
-	add_array_ids(ea, array, elemtype);
-	PG_RETURN_AUDIENCE(ea);
+	add_array_ids(b, array, elemtype);
+	PG_RETURN_AUDIENCE(audience_builder_finish(b));
 }
 
 PG_FUNCTION_INFO_V1(audience_from_int2_array);

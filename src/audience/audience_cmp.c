@@ -13,7 +13,7 @@
 
 #include <xxhash.h>
 
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
 #include "miscadmin.h"
 
 #define CMP_CHUNK 1024

@@ -12,9 +12,8 @@
  */
 #include "postgres.h"
 
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
 #include "audience/audience_bytes.h"
-#include "audience/audience_fn.h"
 
 /* quanyu.audience_count_from_bytes: off only to measure the decoding path. */
 bool		audience_count_from_bytes = true;

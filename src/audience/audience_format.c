@@ -9,7 +9,7 @@
  */
 #include "postgres.h"
 
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
 #include "audience/audience_bytes.h"
 
 /*
@@ -116,14 +116,14 @@ audience_flat_write(const roaring_bitmap_t *bitmap, AudienceFlat *flat, Size siz
 }
 
 /* A new palloc'd flat value holding the bitmap. */
-AudienceFlat *
+struct varlena *
 audience_flatten(const roaring_bitmap_t *bitmap)
 {
 	Size		size = audience_flat_size(bitmap);
 	AudienceFlat *flat = palloc(size);
 
 	audience_flat_write(bitmap, flat, size);
-	return flat;
+	return (struct varlena *) flat;
 }
 
 /* Check the header of a stored value before reading its payload. */
@@ -171,54 +171,6 @@ audience_flat_load(const AudienceFlat *flat)
 				 errdetail("Its header and payload disagree on the cardinality.")));
 	}
 	return bitmap;
-}
-
-/*
- * The header of an audience datum, reading only the first bytes of a
- * toasted value (or none: audience_header_cache.c).  For an expanded value
- * the header is computed into *copy.
- */
-const AudienceFlat *
-audience_datum_header(Datum d, AudienceFlat *copy)
-{
-	const AudienceFlat *flat;
-
-	if (audience_datum_is_expanded(d))
-	{
-		const roaring_bitmap_t *bitmap = audience_datum_bitmap(d);
-
-		memset(copy, 0, AUDIENCE_HEADER_SIZE);
-		copy->version = AUDIENCE_FORMAT_VERSION;
-		copy->cardinality = roaring_bitmap_get_cardinality(bitmap);
-		if (copy->cardinality > 0)
-		{
-			copy->min_id = roaring_bitmap_minimum(bitmap);
-			copy->max_id = roaring_bitmap_maximum(bitmap);
-		}
-		SET_VARSIZE(copy, AUDIENCE_HEADER_SIZE);
-		return copy;
-	}
-	if (VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(d)))
-	{
-		audience_toasted_header((const struct varlena *) DatumGetPointer(d), copy);
-		return copy;
-	}
-	flat = (const AudienceFlat *) PG_DETOAST_DATUM_SLICE(d, 0, AUDIENCE_HEADER_SIZE - VARHDRSZ);
-	if (VARSIZE(flat) < AUDIENCE_HEADER_SIZE)
-		audience_header_check(flat);
-	memcpy(copy, flat, AUDIENCE_HEADER_SIZE);
-	SET_VARSIZE(copy, AUDIENCE_HEADER_SIZE);
-	audience_header_check(copy);
-	return copy;
-}
-
-/* Cardinality from the header alone. */
-uint64
-audience_datum_cardinality(Datum d)
-{
-	AudienceFlat header;
-
-	return audience_datum_header(d, &header)->cardinality;
 }
 
 /* A stored value whose payload cannot be read. */

@@ -29,7 +29,7 @@
 
 #include "access/detoast.h"
 #include "access/transam.h"
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
 #include "common/hashfn.h"
 
 #define QY_HEADER_CACHE_MAX 65536

@@ -10,8 +10,7 @@
 
 #include "access/detoast.h"
 #include "access/htup_details.h"
-#include "audience/audience.h"
-#include "audience/audience_fn.h"
+#include "audience/audience_internal.h"
 #include "catalog/pg_type.h"
 #include "common/person_id.h"
 #include "funcapi.h"

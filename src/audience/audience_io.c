@@ -14,8 +14,7 @@
 #include <ctype.h>
 #include <limits.h>
 
-#include "audience/audience.h"
-#include "audience/audience_fn.h"
+#include "audience/audience_internal.h"
 #include "common/person_id.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
@@ -131,9 +130,9 @@ skip_spaces(const char *p)
 	return p;
 }
 
-/* Parse '{...}' with ids and ranges into ea. */
+/* Parse '{...}' with ids and ranges into b. */
 static void
-parse_id_list(const char *str, AudienceExpanded *ea)
+parse_id_list(const char *str, AudienceBuilder *b)
 {
 	const char *p = skip_spaces(str);
 
@@ -157,17 +156,11 @@ parse_id_list(const char *str, AudienceExpanded *ea)
 				hi = person_id_from_int64(parse_id(str, &p));
 				if (hi < lo)
 					audience_syntax_error(str, psprintf("Range %u-%u ends before it starts.", lo, hi));
-				/* Runs for the keys it covers, bitsets at worst for its ends. */
-				audience_expanded_reserve(ea, ((hi >> 16) - (lo >> 16) + 1) *
-										  (double) (AUDIENCE_CONTAINER_OVERHEAD + 8 +
-													AUDIENCE_CONTAINER_SLOT_BYTES) +
-										  2.0 * AUDIENCE_BITSET_COST,
-										  "audience input");
-				roaring_bitmap_add_range_closed(audience_expanded_bitmap(ea), lo, hi);
+				audience_builder_add_range(b, lo, hi);
 				p = skip_spaces(p);
 			}
 			else
-				audience_expanded_add_id(ea, lo);
+				audience_builder_add_id(b, lo);
 			if (*p == '}')
 			{
 				p++;
@@ -183,9 +176,9 @@ parse_id_list(const char *str, AudienceExpanded *ea)
 		audience_syntax_error(str, "Junk after closing right brace.");
 }
 
-/* Parse '\x<hex>' of portable bytes into ea. */
+/* Parse '\x<hex>' of portable bytes into b. */
 static void
-parse_hex(const char *str, AudienceExpanded *ea)
+parse_hex(const char *str, AudienceBuilder *b)
 {
 	const char *hex = str + 2;
 	size_t		hexlen = strlen(hex);
@@ -203,8 +196,8 @@ parse_hex(const char *str, AudienceExpanded *ea)
 	}
 	bytes = palloc(hexlen / 2 + 1);
 	hex_decode(hex, hexlen, bytes);
-	audience_expanded_set_bitmap(ea, audience_portable_load(bytes, hexlen / 2,
-															ERRCODE_INVALID_TEXT_REPRESENTATION));
+	audience_builder_set_bitmap(b, audience_portable_load(bytes, hexlen / 2,
+														  ERRCODE_INVALID_TEXT_REPRESENTATION));
 	pfree(bytes);
 }
 
@@ -217,11 +210,9 @@ parse_hex(const char *str, AudienceExpanded *ea)
 static Datum
 audience_input_result(AudienceExpanded *ea)
 {
-	Size		size = EOH_get_flat_size(&ea->hdr);
-	void	   *flat = palloc(size);
+	struct varlena *flat = audience_expanded_flat_copy(ea);
 
-	EOH_flatten_into(&ea->hdr, flat, size);
-	DeleteExpandedObject(EOHPGetRWDatum(&ea->hdr));
+	DeleteExpandedObject(audience_expanded_datum(ea));
 	return PointerGetDatum(flat);
 }
 
@@ -231,13 +222,13 @@ Datum
 audience_in(PG_FUNCTION_ARGS)
 {
 	const char *str = PG_GETARG_CSTRING(0);
-	AudienceExpanded *ea = audience_expanded_new(CurrentMemoryContext);
+	AudienceBuilder *b = audience_builder_new(CurrentMemoryContext);
 
 	if (str[0] == '\\' && str[1] == 'x')
-		parse_hex(str, ea);
+		parse_hex(str, b);
 	else
-		parse_id_list(str, ea);
-	PG_RETURN_DATUM(audience_input_result(ea));
+		parse_id_list(str, b);
+	PG_RETURN_DATUM(audience_input_result(audience_builder_finish(b)));
 }
 
 /* Hex text of the portable bytes. */

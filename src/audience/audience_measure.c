@@ -3,7 +3,8 @@
  *	  How much memory an operation may take (quanyu.max_audience_memory),
  *	  and the checks against it.  The walks over a bitmap's containers that
  *	  measure it are in audience_roaring.c (audience_bitmap_memory(),
- *	  audience_estimate_parts()).
+ *	  audience_estimate_parts()), and audience_estimate_binary() is inline in
+ *	  audience_internal.h; this file calls nothing of ours.
  *
  * Memory figures are those of glibc malloc on 64-bit Linux: a bitset
  * container is 8 kB of bits plus its struct; an array container 2 bytes per
@@ -18,17 +19,10 @@
 
 #include <math.h>
 
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
 #include "miscadmin.h"
 
 int			audience_max_memory_kb = AUDIENCE_MAX_MEMORY_DEFAULT_KB;
-
-/* The memory of a container holding about n ids built id by id. */
-double
-audience_container_estimate(double n)
-{
-	return Min((double) AUDIENCE_BITSET_COST, AUDIENCE_CONTAINER_OVERHEAD + 4.0 * ceil(n));
-}
 
 /*
  * The memory n ids added to a bitmap may take at most: 4 bytes each (in an

@@ -4,30 +4,10 @@
  */
 #include "postgres.h"
 
-#include "audience/audience.h"
-#include "audience/audience_fn.h"
+#include "audience/audience_internal.h"
 #include "common/person_id.h"
 
 typedef roaring_bitmap_t *(*BitmapBinaryOp) (const roaring_bitmap_t *, const roaring_bitmap_t *);
-
-/*
- * The memory the result of a binary operation may take.  Each container of
- * the result is at most a bitset, and at most its inputs' containers of
- * the same key together (a run cut by another run may keep runs of both);
- * an intersection has a container only for keys both inputs have.
- */
-double
-audience_estimate_binary(const roaring_bitmap_t *a, const roaring_bitmap_t *b, bool intersection)
-{
-	double		ma = audience_bitmap_memory(a);
-	double		mb = audience_bitmap_memory(b);
-	double		ka = audience_bitmap_containers(a);
-	double		kb = audience_bitmap_containers(b);
-
-	if (intersection)
-		return Min(ma + mb, Min(ka, kb) * AUDIENCE_BITSET_COST);
-	return Min(ma + 2.0 * mb, (ka + kb) * AUDIENCE_BITSET_COST);
-}
 
 /* Apply a CRoaring binary operation to two audience arguments. */
 static Datum
@@ -90,8 +70,11 @@ audience_add(PG_FUNCTION_ARGS)
 	uint32		id = person_id_from_int64(PG_GETARG_INT64(1));
 	AudienceExpanded *ea = audience_copy_arg(fcinfo);
 
-	audience_expanded_reserve(ea, audience_estimate_ids(&id, 1), "adding an id to an audience");
-	roaring_bitmap_add(audience_expanded_bitmap(ea), id);
+	roaring_bitmap_t *bitmap = audience_expanded_bitmap(ea);
+
+	audience_memory_check(audience_bitmap_memory(bitmap) + audience_estimate_ids(&id, 1),
+						  "adding an id to an audience");
+	roaring_bitmap_add(bitmap, id);
 	audience_expanded_changed(ea);
 	PG_RETURN_AUDIENCE(ea);
 }
@@ -104,9 +87,12 @@ audience_remove(PG_FUNCTION_ARGS)
 	uint32		id = person_id_from_int64(PG_GETARG_INT64(1));
 	AudienceExpanded *ea = audience_copy_arg(fcinfo);
 
+	roaring_bitmap_t *bitmap = audience_expanded_bitmap(ea);
+
 	/* Removing an id from a run may split it, or make a bitset of it. */
-	audience_expanded_reserve(ea, AUDIENCE_BITSET_COST, "removing an id from an audience");
-	roaring_bitmap_remove(audience_expanded_bitmap(ea), id);
+	audience_memory_check(audience_bitmap_memory(bitmap) + AUDIENCE_BITSET_COST,
+						  "removing an id from an audience");
+	roaring_bitmap_remove(bitmap, id);
 	audience_expanded_changed(ea);
 	PG_RETURN_AUDIENCE(ea);
 }

@@ -14,8 +14,7 @@
  */
 #include "postgres.h"
 
-#include "audience/audience.h"
-#include "audience/audience_fn.h"
+#include "audience/audience_internal.h"
 #include "audience/audience_bytes.h"
 
 /*

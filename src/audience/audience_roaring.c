@@ -39,7 +39,7 @@
 #include <roaring/roaring_array.h>
 #include <roaring/containers/containers.h>
 
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
 #include "audience/audience_bytes.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"

@@ -17,7 +17,7 @@
 
 #include <math.h>
 
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
 #include "audience/audience_bytes.h"
 #include "miscadmin.h"
 

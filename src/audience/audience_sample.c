@@ -20,8 +20,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
-#include "audience/audience.h"
-#include "audience/audience_fn.h"
+#include "audience/audience_internal.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -79,7 +78,7 @@ audience_sample(PG_FUNCTION_ARGS)
 	double		fraction = PG_GETARG_FLOAT8(1);
 	uint64		seed = audience_seed(PG_GETARG_INT32(2));
 	const roaring_bitmap_t *a;
-	AudienceExpanded *ea;
+	AudienceBuilder *b;
 	roaring_uint32_iterator_t it;
 	uint64		threshold;
 	uint32		buf[SAMPLE_CHUNK];
@@ -91,20 +90,16 @@ audience_sample(PG_FUNCTION_ARGS)
 				 errmsg("sample fraction %g is out of range", fraction),
 				 errdetail("The fraction must be between 0 and 1.")));
 	a = PG_GETARG_AUDIENCE_BITMAP(0);
-	ea = audience_expanded_new(CurrentMemoryContext);
 	if (fraction == 0.0)
-		PG_RETURN_AUDIENCE(ea);
+		PG_RETURN_AUDIENCE(audience_expanded_new(CurrentMemoryContext));
 	if (fraction == 1.0)
-	{
-		audience_memory_check(audience_bitmap_memory(a), "audience_sample");
-		audience_expanded_set_bitmap(ea, roaring_bitmap_copy(a));
-		PG_RETURN_AUDIENCE(ea);
-	}
+		PG_RETURN_AUDIENCE(audience_expand(PG_GETARG_DATUM(0), CurrentMemoryContext));
 	/* fraction < 1, so fraction * 2^64 < 2^64 except by rounding: clamp. */
 	threshold = fraction * 18446744073709551616.0 >= 18446744073709551615.0 ?
 		PG_UINT64_MAX : (uint64) (fraction * 18446744073709551616.0);
 	/* A sample of a cheap run container is scattered ids: arrays or bitsets. */
 	audience_memory_check(audience_estimate_parts(a, fraction, 1), "audience_sample");
+	b = audience_builder_new(CurrentMemoryContext);
 
 	roaring_init_iterator(a, &it);
 	while (it.has_value)
@@ -116,15 +111,15 @@ audience_sample(PG_FUNCTION_ARGS)
 		for (i = 0; i < n; i++)
 			if (audience_id_hash(buf[i], seed) < threshold)
 				keep[nkeep++] = buf[i];
-		audience_expanded_add_ids(ea, keep, nkeep);
+		audience_builder_add_ids(b, keep, nkeep);
 		CHECK_FOR_INTERRUPTS();
 	}
-	PG_RETURN_AUDIENCE(ea);
+	PG_RETURN_AUDIENCE(audience_builder_finish(b));
 }
 
 /* Deal the ids of a into n buckets by their draw for seed. */
 static void
-audience_split_fill(const roaring_bitmap_t *a, uint64 seed, AudienceExpanded **buckets, uint32 n)
+audience_split_fill(const roaring_bitmap_t *a, uint64 seed, AudienceBuilder **buckets, uint32 n)
 {
 	roaring_uint32_iterator_t it;
 	uint32		buf[SAMPLE_CHUNK];
@@ -136,8 +131,8 @@ audience_split_fill(const roaring_bitmap_t *a, uint64 seed, AudienceExpanded **b
 		uint32		i;
 
 		for (i = 0; i < count; i++)
-			audience_expanded_add_id(buckets[audience_bucket(audience_id_hash(buf[i], seed), n)],
-									 buf[i]);
+			audience_builder_add_id(buckets[audience_bucket(audience_id_hash(buf[i], seed), n)],
+									buf[i]);
 		CHECK_FOR_INTERRUPTS();
 	}
 }
@@ -155,7 +150,7 @@ audience_split(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	const roaring_bitmap_t *a;
 	uint64		card;
-	AudienceExpanded **buckets;
+	AudienceBuilder **buckets;
 	int32		b;
 
 	if (nbuckets < 1)
@@ -184,9 +179,9 @@ audience_split(PG_FUNCTION_ARGS)
 						  Min((double) card / nbuckets + 1, (double) AUDIENCE_PENDING_MAX),
 						  "audience_split");
 
-	buckets = palloc(sizeof(AudienceExpanded *) * nbuckets);
+	buckets = palloc(sizeof(AudienceBuilder *) * nbuckets);
 	for (b = 0; b < nbuckets; b++)
-		buckets[b] = audience_expanded_new(CurrentMemoryContext);
+		buckets[b] = audience_builder_new(CurrentMemoryContext);
 	audience_split_fill(a, seed, buckets, (uint32) nbuckets);
 
 	for (b = 0; b < nbuckets; b++)
@@ -195,10 +190,10 @@ audience_split(PG_FUNCTION_ARGS)
 		bool		nulls[2] = {false, false};
 
 		values[0] = Int32GetDatum(b);
-		values[1] = EOHPGetRODatum(&buckets[b]->hdr);
+		values[1] = audience_expanded_datum(audience_builder_finish(buckets[b]));
 		/* The tuplestore stores the flat form of each bucket. */
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		MemoryContextDelete(buckets[b]->hdr.eoh_context);
+		DeleteExpandedObject(values[1]);
 	}
 	return (Datum) 0;
 }

@@ -8,7 +8,7 @@
  */
 #include "postgres.h"
 
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
 #include "common/person_id.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -129,7 +129,7 @@ audience_page(PG_FUNCTION_ARGS)
 	int64		offset = PG_GETARG_INT64(1);
 	int64		limit = PG_GETARG_INT64(2);
 	const roaring_bitmap_t *a;
-	AudienceExpanded *ea;
+	AudienceBuilder *b;
 	roaring_uint32_iterator_t it;
 	uint64		card;
 	uint64		left;
@@ -138,25 +138,25 @@ audience_page(PG_FUNCTION_ARGS)
 
 	audience_check_nonnegative(offset, "offset");
 	audience_check_nonnegative(limit, "limit");
-	ea = audience_expanded_new(CurrentMemoryContext);
 	card = audience_datum_cardinality(PG_GETARG_DATUM(0));
 	if ((uint64) offset >= card || limit == 0)
-		PG_RETURN_AUDIENCE(ea);
+		PG_RETURN_AUDIENCE(audience_expanded_new(CurrentMemoryContext));
 	left = Min((uint64) limit, card - (uint64) offset);
 	a = PG_GETARG_AUDIENCE_BITMAP(0);
 	if (!roaring_bitmap_select(a, (uint32) offset, &first))
-		PG_RETURN_AUDIENCE(ea);
+		PG_RETURN_AUDIENCE(audience_expanded_new(CurrentMemoryContext));
+	b = audience_builder_new(CurrentMemoryContext);
 	roaring_init_iterator(a, &it);
 	roaring_move_uint32_iterator_equalorlarger(&it, first);
 	while (left > 0 && it.has_value)
 	{
 		uint32		n = roaring_read_uint32_iterator(&it, buf, (uint32) Min(left, SLICE_CHUNK));
 
-		audience_expanded_add_ids(ea, buf, (int) n);
+		audience_builder_add_ids(b, buf, (int) n);
 		left -= n;
 		CHECK_FOR_INTERRUPTS();
 	}
-	PG_RETURN_AUDIENCE(ea);
+	PG_RETURN_AUDIENCE(audience_builder_finish(b));
 }
 
 /* State of audience_ids between calls, in multi_call_memory_ctx. */

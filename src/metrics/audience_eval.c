@@ -374,7 +374,7 @@ seg_eval(SegNode *node, const roaring_bitmap_t **slots)
 			AudienceExpanded *r = seg_eval(right, slots);
 
 			audience_expanded_set_bitmap(acc, seg_apply(spine[i]->op, cur, audience_expanded_bitmap(r)));
-			DeleteExpandedObject(EOHPGetRWDatum(&r->hdr));
+			DeleteExpandedObject(audience_expanded_datum(r));
 		}
 		/* set_bitmap freed the previous running result, if cur was it */
 		cur = audience_expanded_bitmap(acc);
@@ -387,7 +387,7 @@ seg_eval(SegNode *node, const roaring_bitmap_t **slots)
 static Datum
 seg_result(SegNode *root, const roaring_bitmap_t **slots)
 {
-	return EOHPGetRWDatum(&seg_eval(root, slots)->hdr);
+	return audience_expanded_datum(seg_eval(root, slots));
 }
 
 /* Raise an error for a NULL audience that the expression uses. */

@@ -13,7 +13,7 @@
  */
 #include "fuzz_pg.h"
 
-#include "audience/audience.h"
+#include "audience/audience_internal.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,13 @@
 /*
- * audience_cache.c
- *	  Decode a stored audience once per query, however often it is read.
+ * audience_args.c
+ *	  An audience Datum as a readable set: the one place SQL functions turn
+ *	  an argument into a bitmap, its stored bytes, a header or a count.
+ *
+ * An expanded argument is read in place (a value being built, which only
+ * an aggregate's final function or Citus's output of a partial state hands
+ * over, is settled first).  A stored argument is decoded once per query,
+ * however often it is read; its header is read without the payload (from
+ * the first TOAST chunk, or audience_header_cache.c).
  *
  * A query like `WHERE seg.members @> p.id` calls the operator once per
  * person with the same stored value.  Without help each call would fetch
@@ -26,8 +33,7 @@
 
 #include "access/detoast.h"
 #include "nodes/execnodes.h"
-#include "audience/audience.h"
-#include "audience/audience_fn.h"
+#include "audience/audience_internal.h"
 
 #define AUDIENCE_CACHE_MAGIC 0x51594143	/* "QYAC" */
 #define AUDIENCE_CACHE_SLOTS 4
@@ -121,7 +127,7 @@ audience_cache_fill(AudienceCacheSlot *slot, MemoryContext mcxt, Datum d,
 	const struct varlena *v = (const struct varlena *) DatumGetPointer(d);
 
 	audience_cache_clear(slot);
-	slot->ea = audience_expand(d, mcxt);
+	slot->ea = audience_expanded_load(d, mcxt);
 	if (kind == CACHE_BYTES)
 	{
 		slot->len = VARSIZE_ANY(v);
@@ -138,7 +144,7 @@ audience_cache_fill(AudienceCacheSlot *slot, MemoryContext mcxt, Datum d,
  * site while the argument keeps the same value.  Set-returning functions,
  * and functions that keep something else in fn_extra, decode every time.
  */
-const roaring_bitmap_t *
+static const roaring_bitmap_t *
 audience_cache_bitmap(FunctionCallInfo fcinfo, int argno)
 {
 	Datum		d = PG_GETARG_DATUM(argno);
@@ -157,15 +163,15 @@ audience_cache_bitmap(FunctionCallInfo fcinfo, int argno)
 	else if (!VARATT_IS_EXTERNAL(v) && VARSIZE_ANY(v) >= AUDIENCE_CACHE_MIN_BYTES)
 		kind = CACHE_BYTES;
 	else
-		return audience_datum_bitmap(d);
+		return audience_expanded_load(d, CurrentMemoryContext)->bitmap;
 
 	cache = argno < AUDIENCE_CACHE_SLOTS ? audience_cache_get(fcinfo) : NULL;
 	if (cache == NULL)
-		return audience_datum_bitmap(d);
+		return audience_expanded_load(d, CurrentMemoryContext)->bitmap;
 	slot = &cache->slots[argno];
 	if (slot->ea == NULL || !audience_cache_matches(slot, kind, &toast, v))
 		audience_cache_fill(slot, fcinfo->flinfo->fn_mcxt, d, kind, &toast);
-	return audience_expanded_bitmap(slot->ea);
+	return slot->ea->bitmap;
 }
 
 /*
@@ -209,4 +215,95 @@ audience_cache_flat(FunctionCallInfo fcinfo, int argno)
 		slot->kind = CACHE_TOAST;
 	}
 	return slot->flat;
+}
+
+/*
+ * A read-only bitmap for a datum.  A flat datum is expanded into the
+ * current memory context, whose reset frees it.
+ */
+const roaring_bitmap_t *
+audience_datum_bitmap(Datum d)
+{
+	if (audience_datum_is_expanded(d))
+		return audience_settled_bitmap(audience_datum_expanded(d));
+	return audience_expanded_load(d, CurrentMemoryContext)->bitmap;
+}
+
+/*
+ * A read-only bitmap for argument argno of a SQL function.  A flat stored
+ * value is decoded once per call site and reused while the argument stays
+ * the same value (audience_cache.c).
+ */
+const roaring_bitmap_t *
+audience_arg_bitmap(FunctionCallInfo fcinfo, int argno)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+
+	if (audience_datum_is_expanded(d))
+		return audience_settled_bitmap(audience_datum_expanded(d));
+	return audience_cache_bitmap(fcinfo, argno);
+}
+
+/* A new expanded audience under parent holding a copy of the datum's set. */
+AudienceExpanded *
+audience_expand(Datum d, MemoryContext parent)
+{
+	AudienceExpanded *ea;
+	const roaring_bitmap_t *bitmap;
+
+	if (!audience_datum_is_expanded(d))
+		return audience_expanded_load(d, parent);
+	bitmap = audience_settled_bitmap(audience_datum_expanded(d));
+	audience_memory_check(audience_bitmap_memory(bitmap), "copying an audience");
+	ea = audience_expanded_new(parent);
+	audience_expanded_set_bitmap(ea, roaring_bitmap_copy(bitmap));
+	return ea;
+}
+
+/*
+ * The header of an audience datum, reading only the first bytes of a
+ * toasted value (or none: audience_header_cache.c).  For an expanded value
+ * the header is computed into *copy.
+ */
+const AudienceFlat *
+audience_datum_header(Datum d, AudienceFlat *copy)
+{
+	const AudienceFlat *flat;
+
+	if (audience_datum_is_expanded(d))
+	{
+		const roaring_bitmap_t *bitmap = audience_datum_bitmap(d);
+
+		memset(copy, 0, AUDIENCE_HEADER_SIZE);
+		copy->version = AUDIENCE_FORMAT_VERSION;
+		copy->cardinality = roaring_bitmap_get_cardinality(bitmap);
+		if (copy->cardinality > 0)
+		{
+			copy->min_id = roaring_bitmap_minimum(bitmap);
+			copy->max_id = roaring_bitmap_maximum(bitmap);
+		}
+		SET_VARSIZE(copy, AUDIENCE_HEADER_SIZE);
+		return copy;
+	}
+	if (VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(d)))
+	{
+		audience_toasted_header((const struct varlena *) DatumGetPointer(d), copy);
+		return copy;
+	}
+	flat = (const AudienceFlat *) PG_DETOAST_DATUM_SLICE(d, 0, AUDIENCE_HEADER_SIZE - VARHDRSZ);
+	if (VARSIZE(flat) < AUDIENCE_HEADER_SIZE)
+		audience_header_check(flat);
+	memcpy(copy, flat, AUDIENCE_HEADER_SIZE);
+	SET_VARSIZE(copy, AUDIENCE_HEADER_SIZE);
+	audience_header_check(copy);
+	return copy;
+}
+
+/* Cardinality from the header alone. */
+uint64
+audience_datum_cardinality(Datum d)
+{
+	AudienceFlat header;
+
+	return audience_datum_header(d, &header)->cardinality;
 }
