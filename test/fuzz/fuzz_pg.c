@@ -812,6 +812,18 @@ EOH_init_header(ExpandedObjectHeader *eohptr, const ExpandedObjectMethods *metho
 	memcpy(VARDATA_EXTERNAL(eohptr->eoh_ro_ptr), &ptr, sizeof(ptr));
 }
 
+Size
+EOH_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	return eohptr->eoh_methods->get_flat_size(eohptr);
+}
+
+void
+EOH_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	eohptr->eoh_methods->flatten_into(eohptr, result, allocated_size);
+}
+
 void
 DeleteExpandedObject(Datum d)
 {
