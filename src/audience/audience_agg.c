@@ -70,19 +70,35 @@ audience_agg_state(FunctionCallInfo fcinfo)
 	return audience_agg_state_copy(aggcontext, d);
 }
 
+/* A NULL input leaves the state as it is (NULL before the first input). */
+static Datum
+audience_agg_unchanged(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
 /* Return the state datum. */
 #define PG_RETURN_AGG_STATE(b) PG_RETURN_DATUM(audience_expanded_datum((b)->value))
 
-PG_FUNCTION_INFO_V1(audience_agg_trans);
-/* audience_agg(bigint): queue the id; ids are added in batches */
-Datum
-audience_agg_trans(PG_FUNCTION_ARGS)
+/* Queue a non-null id of audience_agg's argument; ids are added in batches. */
+static Datum
+audience_agg_add(FunctionCallInfo fcinfo, int64 id)
 {
 	AudienceBuilder *b = audience_agg_state(fcinfo);
 
 	if (!PG_ARGISNULL(1))
-		audience_builder_add_id(b, person_id_from_int64(PG_GETARG_INT64(1)));
+		audience_builder_add_id(b, person_id_from_int64(id));
 	PG_RETURN_AGG_STATE(b);
+}
+
+PG_FUNCTION_INFO_V1(audience_agg_trans);
+/* audience_agg(bigint) */
+Datum
+audience_agg_trans(PG_FUNCTION_ARGS)
+{
+	return audience_agg_add(fcinfo, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1));
 }
 
 PG_FUNCTION_INFO_V1(audience_agg_trans_int4);
@@ -90,11 +106,7 @@ PG_FUNCTION_INFO_V1(audience_agg_trans_int4);
 Datum
 audience_agg_trans_int4(PG_FUNCTION_ARGS)
 {
-	AudienceBuilder *b = audience_agg_state(fcinfo);
-
-	if (!PG_ARGISNULL(1))
-		audience_builder_add_id(b, person_id_from_int64(PG_GETARG_INT32(1)));
-	PG_RETURN_AGG_STATE(b);
+	return audience_agg_add(fcinfo, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1));
 }
 
 PG_FUNCTION_INFO_V1(audience_union_trans);
@@ -105,11 +117,7 @@ audience_union_trans(PG_FUNCTION_ARGS)
 	AudienceBuilder *b;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return audience_agg_unchanged(fcinfo);
 	b = audience_agg_state(fcinfo);
 	audience_builder_union(b, PG_GETARG_DATUM(1));
 	PG_RETURN_AGG_STATE(b);
@@ -220,11 +228,7 @@ audience_intersect_trans(PG_FUNCTION_ARGS)
 	AudienceBuilder *b;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return audience_agg_unchanged(fcinfo);
 	if (PG_ARGISNULL(0))
 	{
 		/* The first input is the whole intersection so far: held stored. */
@@ -266,11 +270,7 @@ audience_xor_trans(PG_FUNCTION_ARGS)
 	AudienceBuilder *b;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return audience_agg_unchanged(fcinfo);
 	if (PG_ARGISNULL(0))
 		b = audience_agg_state_copy(aggcontext, PG_GETARG_DATUM(1));
 	else
