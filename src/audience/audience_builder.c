@@ -213,18 +213,6 @@ audience_builder_bitmap(AudienceBuilder *b)
 	return b->value->bitmap;
 }
 
-/*
- * The bitmap of any expanded audience: a plain value's, or a value being
- * built with its builder settled.
- */
-const roaring_bitmap_t *
-audience_settled_bitmap(AudienceExpanded *ea)
-{
-	if (ea->builder != NULL)
-		return audience_builder_bitmap(ea->builder);
-	return ea->bitmap;
-}
-
 /* Drop the pending changes and a held set. */
 static void
 audience_builder_drop_pending(AudienceBuilder *b)

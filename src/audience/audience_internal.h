@@ -263,7 +263,6 @@ extern void audience_builder_add_range(AudienceBuilder *b, uint32 lo, uint32 hi)
 extern void audience_builder_union(AudienceBuilder *b, Datum input);
 extern void audience_builder_xor(AudienceBuilder *b, Datum input);
 extern roaring_bitmap_t *audience_builder_bitmap(AudienceBuilder *b);
-extern const roaring_bitmap_t *audience_settled_bitmap(AudienceExpanded *ea);
 extern void audience_builder_set_bitmap(AudienceBuilder *b, roaring_bitmap_t *bitmap);
 extern void audience_builder_hold(AudienceBuilder *b, Datum stored);
 extern void audience_builder_clear(AudienceBuilder *b);
@@ -282,6 +281,18 @@ audience_builder_add_id(AudienceBuilder *b, uint32 id)
 		audience_builder_make_room(b);
 	b->pending[b->npending++] = id;
 	b->value->flat_size = 0;
+}
+
+/*
+ * The bitmap of any expanded audience: a plain value's, or a value being
+ * built with its builder settled.
+ */
+static inline const roaring_bitmap_t *
+audience_settled_bitmap(AudienceExpanded *ea)
+{
+	if (unlikely(ea->builder != NULL))
+		return audience_builder_bitmap(ea->builder);
+	return ea->bitmap;
 }
 
 /* ---- arguments: audience_args.c ---- */
