@@ -266,13 +266,16 @@ audience_out_array(const roaring_bitmap_t *bitmap)
 	{
 		uint32		i;
 
+		/* A comma and at most 10 digits an id, written in place. */
+		enlargeStringInfo(&buf, n * 11);
 		for (i = 0; i < n; i++)
 		{
 			if (!first)
-				appendStringInfoChar(&buf, ',');
-			appendStringInfo(&buf, "%u", chunk[i]);
+				buf.data[buf.len++] = ',';
+			buf.len += pg_ultoa_n(chunk[i], buf.data + buf.len);
 			first = false;
 		}
+		buf.data[buf.len] = '\0';
 		CHECK_FOR_INTERRUPTS();
 	}
 	appendStringInfoChar(&buf, '}');

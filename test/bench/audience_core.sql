@@ -42,5 +42,19 @@ SELECT quanyu_bench.compare('cardinality(a & b) of two 10M-id audiences vs join'
 	$$SELECT cardinality(x.members & y.members) FROM bench_pair x, bench_pair y WHERE x.k = 1 AND y.k = 2$$,
 	$$SELECT count(*) FROM bench_pair_rows r JOIN bench_pair_rows2 s USING (v)$$, 1);
 
+-- Reading ids out of a 1M-id audience, against a bigint[] of the same ids.
+CREATE TABLE bench_out AS
+	SELECT audience_agg(v) AS a, array_agg(v ORDER BY v) AS arr FROM bench_ids WHERE v < 2000000 AND v % 2 = 0;
+VACUUM ANALYZE bench_out;
+SELECT quanyu_bench.compare('text output of a 1M-id audience vs of a bigint[] of the same ids',
+	$$SELECT length(a::text) FROM bench_out$$,
+	$$SELECT length(arr::text) FROM bench_out$$, 3);
+SELECT quanyu_bench.compare('audience_ids() of a 1M-id audience vs unnest() of a bigint[]',
+	$$SELECT count(*) FROM bench_out, audience_ids(a)$$,
+	$$SELECT count(*) FROM bench_out, unnest(arr)$$, 3);
+SELECT quanyu_bench.compare('audience::bigint[] of a 1M-id audience vs a slice of a bigint[]',
+	$$SELECT cardinality(a::bigint[]) FROM bench_out$$,
+	$$SELECT cardinality(arr[1:1000000]) FROM bench_out$$, 3);
+
 RESET max_parallel_workers_per_gather;
-DROP TABLE bench_ids, bench_groups, bench_members, bench_audiences, bench_pair, bench_pair_rows, bench_pair_rows2;
+DROP TABLE bench_out, bench_ids, bench_groups, bench_members, bench_audiences, bench_pair, bench_pair_rows, bench_pair_rows2;
