@@ -36,3 +36,7 @@ SELECT '\xzz'::audience;
 SELECT '\x'::audience;
 SELECT '\x3a30000001000000000002001000000001000200030000'::audience;
 SELECT '\x3b3001000100000009000100000002000300'::audience;
+-- Text output of many ids (several output chunks, ids of every digit count)
+-- equals the ids joined by commas, and reads back as the same audience.
+SELECT a::text = '{' || array_to_string(audience_to_array(a), ',') || '}' AS text_ok, (a::text)::audience = a AS round_trip
+FROM (SELECT audience_agg(g::bigint * 4099) AS a FROM generate_series(0, 1047000) g) s;
