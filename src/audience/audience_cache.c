@@ -28,6 +28,7 @@
 #include "nodes/execnodes.h"
 #include "audience/audience.h"
 #include "audience/audience_fn.h"
+#include "audience/audience_toast_read.h"
 
 #define AUDIENCE_CACHE_MAGIC 0x51594143	/* "QYAC" */
 #define AUDIENCE_CACHE_SLOTS 4
@@ -209,4 +210,36 @@ audience_cache_flat(FunctionCallInfo fcinfo, int argno)
 		slot->kind = CACHE_TOAST;
 	}
 	return slot->flat;
+}
+
+/*
+ * For readers that can read argument argno from its TOAST chunks in place
+ * (audience_count.c, audience_toast_read.c): true when it is an on-disk
+ * TOAST value that this call site holds no copy of and did not meet on its
+ * previous call.  The value is then remembered, so that a next call with it
+ * fetches it whole and keeps it (audience_cache_flat): a value read once is
+ * read in place, a value read call after call (the constant side of a join)
+ * is fetched once.
+ */
+bool
+audience_cache_read_in_place(FunctionCallInfo fcinfo, int argno)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	struct varatt_external toast;
+	AudienceCache *cache;
+	AudienceCacheSlot *slot;
+
+	if (!VARATT_IS_EXTERNAL_ONDISK(v))
+		return false;
+	cache = argno < AUDIENCE_CACHE_SLOTS ? audience_cache_get(fcinfo) : NULL;
+	if (cache == NULL)
+		return true;
+	VARATT_EXTERNAL_GET_POINTER(toast, v);
+	slot = &cache->slots[argno];
+	if (audience_cache_matches(slot, CACHE_TOAST, &toast, v))
+		return false;
+	audience_cache_clear(slot);
+	slot->toast = toast;
+	slot->kind = CACHE_TOAST;
+	return true;
 }
