@@ -37,7 +37,18 @@ reader_take_keep(PortableReader *r, Size n, bool keep)
 
 	if (n > r->len - r->pos)
 		return NULL;
-	p = r->source != NULL ? r->source->map(r->source, r->pos, n, keep) : r->buf + r->pos;
+	if (r->source == NULL)
+		p = r->buf + r->pos;
+	else
+	{
+		PortableSource *src = r->source;
+		Size		in = r->pos - src->win_pos;	/* wraps when before the window */
+
+		if (!keep && in < src->win_len && n <= src->win_len - in)
+			p = src->win + in;
+		else
+			p = src->map(src, r->pos, n, keep);
+	}
 	r->pos += n;
 	return p;
 }
@@ -372,19 +383,31 @@ bitset_range_card(const uint8 *words, uint32 start, uint32 end)
 
 #ifdef __SSE2__
 /*
- * 8 values of an array from index i on: a plain load when 8 are left, else
- * the k < 8 left followed by copies of the last (so a padded lane only ever
- * repeats a real value of the same array).
+ * The block of 8 lanes of an array from index i on, k = min(8, values left)
+ * of them real: a plain load when 8 are left; else, when the array has 8
+ * values, its last 8 (the real ones in the top k lanes, earlier values
+ * below: a load, no copy that would stall the load), else a copy padded
+ * with the last value.  *real marks the real lanes.
  */
 static inline __m128i
-array_block(const uint8 *data, uint32 i, uint32 k)
+array_block(const PortableContainer *c, uint32 i, uint32 k, __m128i *real)
 {
+	const __m128i lanes = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
 	uint16		v[8];
 	uint32		l;
 
-	if (k >= 8)
-		return _mm_loadu_si128((const __m128i *) (data + 2 * i));
-	memcpy(v, data + 2 * i, 2 * k);
+	if (k == 8)
+	{
+		*real = _mm_set1_epi16(-1);
+		return _mm_loadu_si128((const __m128i *) (c->data + 2 * i));
+	}
+	if (c->count >= 8)
+	{
+		*real = _mm_cmpgt_epi16(lanes, _mm_set1_epi16((short) (7 - k)));
+		return _mm_loadu_si128((const __m128i *) (c->data + 2 * (c->count - 8)));
+	}
+	*real = _mm_cmplt_epi16(lanes, _mm_set1_epi16((short) k));
+	memcpy(v, c->data + 2 * i, 2 * k);
 	for (l = k; l < 8; l++)
 		v[l] = v[k - 1];
 	return _mm_loadu_si128((const __m128i *) v);
@@ -395,15 +418,14 @@ array_block(const uint8 *data, uint32 i, uint32 k)
  * a's block is compared with all 8 rotations of b's block, and the block
  * with the smaller last value moves on (both when equal).  Every common
  * value meets itself exactly once: the blocks that hold it are loaded
- * together before either moves past it.  a's lanes past its end are masked
- * out; b's repeat b's last value, which a lane of a can match only once.
- * A lane counts at most once a round, and arrays hold at most 4096 values,
- * so no 16-bit lane sum overflows.
+ * together before either moves past it.  Only a's real lanes count; b's
+ * other lanes are set to b's last value, which a lane of a matches only
+ * once.  A lane counts at most once a round, and arrays hold at most 4096
+ * values, so no 16-bit lane sum overflows.
  */
 static uint32
 array_and_array_sse2(const PortableContainer *a, const PortableContainer *b)
 {
-	const __m128i lanes = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
 	__m128i		sum = _mm_setzero_si128();
 	uint32		i = 0,
 				j = 0;
@@ -415,13 +437,19 @@ array_and_array_sse2(const PortableContainer *a, const PortableContainer *b)
 	{
 		uint32		ka = Min(a->count - i, 8);
 		uint32		kb = Min(b->count - j, 8);
-		__m128i		va = array_block(a->data, i, ka);
-		__m128i		b0 = array_block(b->data, j, kb);
-		__m128i		b1 = _mm_or_si128(_mm_srli_si128(b0, 2), _mm_slli_si128(b0, 14));
 		uint16		amax = portable_u16(a->data + 2 * (i + ka - 1));
 		uint16		bmax = portable_u16(b->data + 2 * (j + kb - 1));
-		__m128i		m;
+		__m128i		areal,
+					breal;
+		__m128i		va = array_block(a, i, ka, &areal);
+		__m128i		b0 = array_block(b, j, kb, &breal);
+		__m128i		b1,
+					m;
 
+		if (kb < 8)
+			b0 = _mm_or_si128(_mm_and_si128(breal, b0),
+							  _mm_andnot_si128(breal, _mm_set1_epi16((short) bmax)));
+		b1 = _mm_or_si128(_mm_srli_si128(b0, 2), _mm_slli_si128(b0, 14));
 		m = _mm_or_si128(_mm_cmpeq_epi16(va, b0), _mm_cmpeq_epi16(va, b1));
 		m = _mm_or_si128(m, _mm_cmpeq_epi16(va, _mm_shuffle_epi32(b0, _MM_SHUFFLE(0, 3, 2, 1))));
 		m = _mm_or_si128(m, _mm_cmpeq_epi16(va, _mm_shuffle_epi32(b1, _MM_SHUFFLE(0, 3, 2, 1))));
@@ -429,10 +457,8 @@ array_and_array_sse2(const PortableContainer *a, const PortableContainer *b)
 		m = _mm_or_si128(m, _mm_cmpeq_epi16(va, _mm_shuffle_epi32(b1, _MM_SHUFFLE(1, 0, 3, 2))));
 		m = _mm_or_si128(m, _mm_cmpeq_epi16(va, _mm_shuffle_epi32(b0, _MM_SHUFFLE(2, 1, 0, 3))));
 		m = _mm_or_si128(m, _mm_cmpeq_epi16(va, _mm_shuffle_epi32(b1, _MM_SHUFFLE(2, 1, 0, 3))));
-		if (ka < 8)
-			m = _mm_and_si128(m, _mm_cmplt_epi16(lanes, _mm_set1_epi16((short) ka)));
-		/* a matching lane is all ones: subtracting it counts one */
-		sum = _mm_sub_epi16(sum, m);
+		/* a matching real lane is all ones: subtracting it counts one */
+		sum = _mm_sub_epi16(sum, _mm_and_si128(m, areal));
 		if (amax <= bmax)
 			i += ka;
 		if (bmax <= amax)

@@ -81,12 +81,17 @@ typedef struct PortableContainer
  * TOAST chunks: audience_toast_read.c).  map returns the n bytes at pos (the
  * reader has checked that pos + n is within its length); they stay valid
  * until the next call, or, with keep, as long as the source.  It raises an
- * error when it cannot read them.
+ * error when it cannot read them.  Bytes inside the source's current window
+ * are taken without a call.
  */
 typedef struct PortableSource PortableSource;
 struct PortableSource
 {
 	const uint8 *(*map) (PortableSource *src, Size pos, Size n, bool keep);
+	/* bytes [win_pos, win_pos + win_len) lie at win until the next map */
+	const uint8 *win;
+	Size		win_pos;
+	Size		win_len;
 };
 
 /* A cursor over portable bytes. */

@@ -38,6 +38,30 @@ stream_corrupted(AudienceToastStream *s, const char *what, int32 chunk)
 					   s->valueid, RelationGetRelationName(s->rel), what, chunk, s->nchunks)));
 }
 
+/* The reader's window: the current chunk's bytes, in payload positions. */
+static void
+stream_set_window(AudienceToastStream *s)
+{
+	Size		start = (Size) s->cur * STREAM_CHUNK;
+	Size		len = s->chunk_len;
+
+	s->source.win_len = 0;
+	if (s->chunk == NULL)
+		return;
+	if (start >= s->base)
+	{
+		s->source.win = s->chunk;
+		s->source.win_pos = start - s->base;
+		s->source.win_len = len;
+	}
+	else if (start + len > s->base)
+	{
+		s->source.win = s->chunk + (s->base - start);
+		s->source.win_pos = 0;
+		s->source.win_len = start + len - s->base;
+	}
+}
+
 /* End the open scan, if any; the current chunk goes with it. */
 static void
 stream_end_scan(AudienceToastStream *s)
@@ -47,6 +71,7 @@ stream_end_scan(AudienceToastStream *s)
 	s->scan = NULL;
 	s->cur = -1;
 	s->chunk = NULL;
+	s->source.win_len = 0;
 }
 
 /* Start a scan of the value's chunks from chunk `from` on. */
@@ -118,8 +143,14 @@ stream_load(AudienceToastStream *s, int32 c)
 		{
 			s->cur = c;
 			s->chunk = (const uint8 *) data;
+			s->chunk_len = len;
+			stream_set_window(s);
 			return;
 		}
+		/* the chunk passed over is gone */
+		s->cur = -1;
+		s->chunk = NULL;
+		s->source.win_len = 0;
 	}
 }
 
@@ -211,7 +242,9 @@ audience_toast_open(AudienceToastStream *s, const struct varlena *v, AudienceFla
 		memcpy((char *) header + VARHDRSZ, p, AUDIENCE_HEADER_SIZE - VARHDRSZ);
 	}
 	audience_header_check(header);
+	/* from now on positions are in the payload */
 	s->base = AUDIENCE_HEADER_SIZE - VARHDRSZ;
+	stream_set_window(s);
 	return true;
 }
 

@@ -37,6 +37,7 @@ typedef struct AudienceToastStream
 	int32		next;			/* chunk the open scan returns next */
 	int32		cur;			/* chunk under chunk, or -1 */
 	const uint8 *chunk;			/* its data, in the scan's pinned buffer */
+	int32		chunk_len;
 	Size		base;			/* where the portable payload starts */
 	uint8	   *scratch;		/* for pieces that straddle chunks */
 	Size		scratch_size;
