@@ -362,6 +362,28 @@ words_and_popcount(const uint8 *a, const uint8 *b, uint32 from, uint32 to)
 	return words_and_popcount_plain(a, b, from, to);
 }
 
+/* Is every bit of bitset b set in bitset a?  (No count needed: b & ~a.) */
+static bool
+bitset_subset(const uint8 *a, const uint8 *b)
+{
+#ifdef __SSE2__
+	__m128i		acc = _mm_setzero_si128();
+	uint32		i;
+
+	for (i = 0; i < PORTABLE_BITSET_BYTES; i += 16)
+		acc = _mm_or_si128(acc, _mm_andnot_si128(_mm_loadu_si128((const __m128i *) (a + i)),
+												 _mm_loadu_si128((const __m128i *) (b + i))));
+	return _mm_movemask_epi8(_mm_cmpeq_epi8(acc, _mm_setzero_si128())) == 0xFFFF;
+#else
+	uint64		acc = 0;
+	uint32		i;
+
+	for (i = 0; i < PORTABLE_BITSET_WORDS; i++)
+		acc |= portable_u64(b + 8 * i) & ~portable_u64(a + 8 * i);
+	return acc == 0;
+#endif
+}
+
 /* Bits of a bitset's bytes set in [start, end] (inclusive, within 16 bits). */
 static uint32
 bitset_range_card(const uint8 *words, uint32 start, uint32 end)
@@ -630,6 +652,34 @@ portable_and_card(const PortableContainer *a, const PortableContainer *b)
 }
 
 /*
+ * Are two containers stored byte for byte the same?  Then they hold the same
+ * set (an audience and one derived from it share most containers), which a
+ * comparison that stops at the first differing byte finds cheaper than any
+ * count.
+ */
+static bool
+portable_same_container(const PortableContainer *a, const PortableContainer *b)
+{
+	Size		bytes;
+
+	if (a->kind != b->kind || a->card != b->card || a->count != b->count)
+		return false;
+	bytes = (Size) a->count * (a->kind == PORTABLE_RUN ? 4 : a->kind == PORTABLE_BITSET ? 8 : 2);
+	return memcmp(a->data, b->data, bytes) == 0;
+}
+
+/* Is container b (of the same key as a) a subset of a? */
+static bool
+portable_subset_container(const PortableContainer *a, const PortableContainer *b)
+{
+	if (b->card > a->card)
+		return false;
+	if (a->kind == PORTABLE_BITSET && b->kind == PORTABLE_BITSET)
+		return bitset_subset(a->data, b->data);
+	return portable_and_card(a, b) == b->card;
+}
+
+/*
  * |a ∩ b| of two portable payloads, through readers just opened on them,
  * into *result; with subset_test, stop at the first container of b not
  * wholly in a, and *result is 1 when b ⊆ a and 0 otherwise.  Returns false
@@ -675,9 +725,11 @@ portable_intersection_card(PortableReader *ra, PortableReader *rb,
 		if (!portable_seek(&a, i) || !portable_read(&a, &ca) ||
 			!portable_seek(&b, j) || !portable_read(&b, &cb))
 			return false;
-		if (subset_test)
+		if (portable_same_container(&ca, &cb))
+			n += cb.card;
+		else if (subset_test)
 		{
-			if (cb.card > ca.card || portable_and_card(&ca, &cb) != cb.card)
+			if (!portable_subset_container(&ca, &cb))
 				return true;
 		}
 		else

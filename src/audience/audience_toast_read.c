@@ -141,6 +141,19 @@ stream_load(AudienceToastStream *s, int32 c)
 		s->next++;
 		if (seq == c)
 		{
+			int32		l;
+
+			/*
+			 * The chunk is read next, and the value's following chunks are
+			 * usually the tuples stored just below it on the page: ask for
+			 * both at once rather than one cache miss after another.
+			 */
+#ifdef __GNUC__
+			for (l = 0; l < len; l += 64)
+				__builtin_prefetch(data + l);
+			for (l = 64; l <= len; l += 64)
+				__builtin_prefetch(data - l);
+#endif
 			s->cur = c;
 			s->chunk = (const uint8 *) data;
 			s->chunk_len = len;
