@@ -30,14 +30,14 @@ reader_fail(PortableReader *r, const char *detail)
  * Take n bytes from the cursor, or NULL when fewer are left.  From a source,
  * they stay valid until the next take, or with keep as long as the source.
  */
-static const uint8 *
+static pg_attribute_always_inline const uint8 *
 reader_take_keep(PortableReader *r, Size n, bool keep)
 {
 	const uint8 *p;
 
 	if (n > r->len - r->pos)
 		return NULL;
-	if (r->source == NULL)
+	if (likely(r->source == NULL))
 		p = r->buf + r->pos;
 	else
 	{
@@ -53,7 +53,7 @@ reader_take_keep(PortableReader *r, Size n, bool keep)
 	return p;
 }
 
-static inline const uint8 *
+static pg_attribute_always_inline const uint8 *
 reader_take(PortableReader *r, Size n)
 {
 	return reader_take_keep(r, n, false);
@@ -722,8 +722,9 @@ portable_intersection_card(PortableReader *ra, PortableReader *rb,
 			j++;
 			continue;
 		}
-		if (!portable_seek(&a, i) || !portable_read(&a, &ca) ||
-			!portable_seek(&b, j) || !portable_read(&b, &cb))
+		/* a reader that read the container before is already on this one */
+		if ((a.next != i && !portable_seek(&a, i)) || !portable_read(&a, &ca) ||
+			(b.next != j && !portable_seek(&b, j)) || !portable_read(&b, &cb))
 			return false;
 		if (portable_same_container(&ca, &cb))
 			n += cb.card;
