@@ -601,23 +601,25 @@ bitset_and_run(const PortableContainer *b, const PortableContainer *r)
 static uint32
 run_and_run(const PortableContainer *a, const PortableContainer *b)
 {
-	uint32		i = 0,
-				j = 0,
-				n = 0;
+	const uint8 *ad = a->data;
+	const uint8 *bd = b->data;
+	const uint8 *aend = ad + 4 * (Size) a->count;
+	const uint8 *bend = bd + 4 * (Size) b->count;
+	uint32		n = 0;
 
-	while (i < a->count && j < b->count)
+	while (ad < aend && bd < bend)
 	{
-		uint32		sa = portable_u16(a->data + 4 * i);
-		uint32		ea = sa + portable_u16(a->data + 4 * i + 2);
-		uint32		sb = portable_u16(b->data + 4 * j);
-		uint32		eb = sb + portable_u16(b->data + 4 * j + 2);
+		uint32		sa = portable_u16(ad);
+		uint32		ea = sa + portable_u16(ad + 2);
+		uint32		sb = portable_u16(bd);
+		uint32		eb = sb + portable_u16(bd + 2);
 
 		if (Max(sa, sb) <= Min(ea, eb))
 			n += Min(ea, eb) - Max(sa, sb) + 1;
 		if (ea <= eb)
-			i++;
+			ad += 4;
 		else
-			j++;
+			bd += 4;
 	}
 	return n;
 }
