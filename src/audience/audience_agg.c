@@ -195,10 +195,13 @@ audience_intersect_into(AudienceBuilder *b, Datum input)
 	flat = (AudienceFlat *) PG_DETOAST_DATUM(input);
 	if (b->held != NULL)
 	{
+		PortableReader held_reader;
+		PortableReader input_reader;
+
 		audience_header_check(flat);
-		if (!portable_intersection_card(b->held->payload, AUDIENCE_PAYLOAD_SIZE(b->held),
-										flat->payload, AUDIENCE_PAYLOAD_SIZE(flat),
-										false, &common))
+		audience_portable_open_stored(&held_reader, b->held->payload, AUDIENCE_PAYLOAD_SIZE(b->held));
+		audience_portable_open_stored(&input_reader, flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
+		if (!portable_intersection_card(&held_reader, &input_reader, false, &common))
 			audience_stored_corrupted();
 		if (common == 0)
 		{

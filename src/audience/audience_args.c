@@ -218,6 +218,38 @@ audience_cache_flat(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
+ * For readers that can read argument argno from its TOAST chunks in place
+ * (audience_count.c, audience_toast_read.c): true when it is an on-disk
+ * TOAST value that this call site holds no copy of and did not meet on its
+ * previous call.  The value is then remembered, so that a next call with it
+ * fetches it whole and keeps it (audience_cache_flat): a value read once is
+ * read in place, a value read call after call (the constant side of a join)
+ * is fetched once.
+ */
+bool
+audience_cache_read_in_place(FunctionCallInfo fcinfo, int argno)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	struct varatt_external toast;
+	AudienceCache *cache;
+	AudienceCacheSlot *slot;
+
+	if (!VARATT_IS_EXTERNAL_ONDISK(v))
+		return false;
+	cache = argno < AUDIENCE_CACHE_SLOTS ? audience_cache_get(fcinfo) : NULL;
+	if (cache == NULL)
+		return true;
+	VARATT_EXTERNAL_GET_POINTER(toast, v);
+	slot = &cache->slots[argno];
+	if (audience_cache_matches(slot, CACHE_TOAST, &toast, v))
+		return false;
+	audience_cache_clear(slot);
+	slot->toast = toast;
+	slot->kind = CACHE_TOAST;
+	return true;
+}
+
+/*
  * A read-only bitmap for a datum.  A flat datum is expanded into the
  * current memory context, whose reset frees it.
  */

@@ -8,7 +8,9 @@
  * (audience_probe.c), the batched union (audience_roaring.c) and the counts
  * computed straight from stored values (audience_bytes.c).  The reader
  * yields, per container, its key, kind, stated cardinality and a pointer to
- * its payload inside the buffer; it never reads outside the buffer.  In
+ * its payload inside the buffer; it never reads outside the buffer.  The
+ * bytes are one buffer, or come piece by piece from a PortableSource (a
+ * stored value read from its TOAST chunks in place).  In
  * strict mode it also checks everything the validator promises (sorted keys
  * and values, offsets, bitset populations, runs adding up).
  */
@@ -74,10 +76,29 @@ typedef struct PortableContainer
 	const uint8 *data;			/* the payload; possibly unaligned */
 } PortableContainer;
 
+/*
+ * Portable bytes that are not in one buffer (a stored value read from its
+ * TOAST chunks: audience_toast_read.c).  map returns the n bytes at pos (the
+ * reader has checked that pos + n is within its length); they stay valid
+ * until the next call, or, with keep, as long as the source.  It raises an
+ * error when it cannot read them.  Bytes inside the source's current window
+ * are taken without a call.
+ */
+typedef struct PortableSource PortableSource;
+struct PortableSource
+{
+	const uint8 *(*map) (PortableSource *src, Size pos, Size n, bool keep);
+	/* bytes [win_pos, win_pos + win_len) lie at win until the next map */
+	const uint8 *win;
+	Size		win_pos;
+	Size		win_len;
+};
+
 /* A cursor over portable bytes. */
 typedef struct PortableReader
 {
-	const uint8 *buf;
+	const uint8 *buf;			/* the bytes, or NULL when read from source */
+	PortableSource *source;
 	Size		len;
 	uint32		size;			/* number of containers */
 	bool		hasrun;
@@ -88,6 +109,7 @@ typedef struct PortableReader
 	const uint8 *offsets;		/* NULL when the format has none */
 	uint32		next;			/* index of the container portable_read reads */
 	Size		pos;			/* where that container starts */
+	Size		first;			/* where the first container starts */
 	const char *detail;			/* why the bytes are invalid, after a failure */
 } PortableReader;
 
@@ -99,6 +121,7 @@ portable_key(const PortableReader *r, uint32 i)
 }
 
 extern bool portable_open(PortableReader *r, const char *buf, Size len, bool strict);
+extern bool portable_open_source(PortableReader *r, PortableSource *source, Size len, bool strict);
 extern bool portable_read(PortableReader *r, PortableContainer *c);
 extern bool portable_seek(PortableReader *r, uint32 i);
 extern uint32 portable_lower_bound(const PortableReader *r, uint16 key, uint32 from);
@@ -111,7 +134,7 @@ extern void audience_stored_corrupted(void) pg_attribute_noreturn();
 
 /* Counts straight from portable bytes (audience_bytes.c). */
 extern uint32 portable_and_card(const PortableContainer *a, const PortableContainer *b);
-extern bool portable_intersection_card(const char *a, Size alen, const char *b, Size blen,
+extern bool portable_intersection_card(PortableReader *a, PortableReader *b,
 									   bool subset_test, uint64 *result);
 
 #endif							/* QUANYU_AUDIENCE_BYTES_H */

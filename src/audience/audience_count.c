@@ -5,8 +5,9 @@
  * Every count of two audiences follows from |a ∩ b| and the two
  * cardinalities.  Two stored (flat) audiences are counted straight from
  * their portable bytes, container by container, without decoding either
- * (audience_bytes.c); a stored value in TOAST is fetched once per call
- * site.  When either argument is already decoded (an expanded value),
+ * (audience_bytes.c).  A stored value in TOAST is read in place, chunk by
+ * chunk (audience_toast_read.c), unless the call site meets it again on its
+ * next call: then it is fetched once and kept.  When either argument is already decoded (an expanded value),
  * CRoaring counts on the decoded sets, the other decoded once per call
  * site (audience_cache.c).
  */
@@ -14,6 +15,7 @@
 
 #include "audience/audience_internal.h"
 #include "audience/audience_bytes.h"
+#include "audience/audience_toast_read.h"
 
 /* quanyu.audience_count_from_bytes: off only to measure the decoding path. */
 bool		audience_count_from_bytes = true;
@@ -30,6 +32,57 @@ typedef enum PairCount
 } PairCount;
 
 /*
+ * One stored argument of a pair, read from its bytes: in place from its
+ * TOAST chunks (audience_toast_read.c) when this call site will not meet it
+ * again, else from one buffer (fetched once per call site: audience_cache.c).
+ */
+typedef struct PairSide
+{
+	AudienceToastStream stream;
+	bool		streamed;
+	union
+	{
+		uint64		align;
+		char		bytes[AUDIENCE_HEADER_SIZE];
+	}			header;			/* a streamed value's header (AudienceFlat) */
+	const AudienceFlat *flat;	/* its header, or the whole value */
+	PortableReader reader;
+} PairSide;
+
+/* The argument's header (checked), its reader not yet open. */
+static void
+pair_side_begin(FunctionCallInfo fcinfo, int argno, PairSide *side)
+{
+	const struct varlena *v = (const struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+
+	side->streamed = audience_cache_read_in_place(fcinfo, argno) &&
+		audience_toast_open(&side->stream, v, (AudienceFlat *) side->header.bytes);
+	side->flat = side->streamed ? (const AudienceFlat *) side->header.bytes :
+		audience_cache_flat(fcinfo, argno);
+}
+
+static void
+pair_side_open_reader(PairSide *side)
+{
+	if (side->streamed)
+	{
+		if (!portable_open_source(&side->reader, &side->stream.source,
+								  AUDIENCE_PAYLOAD_SIZE(side->flat), false))
+			audience_stored_corrupted();
+	}
+	else
+		audience_portable_open_stored(&side->reader, side->flat->payload,
+									  AUDIENCE_PAYLOAD_SIZE(side->flat));
+}
+
+static void
+pair_side_end(PairSide *side)
+{
+	if (side->streamed)
+		audience_toast_close(&side->stream);
+}
+
+/*
  * |a ∩ b| (or, with subset_test, 1 when b ⊆ a and 0 otherwise) of the two
  * audience arguments (a is argument arg_a, 0 or 1, and b the other one)
  * read from their bytes, with their cardinalities;
@@ -39,38 +92,42 @@ bool
 audience_pair_from_bytes(FunctionCallInfo fcinfo, int arg_a, bool subset_test, uint64 *result,
 						 uint64 *card_a, uint64 *card_b)
 {
-	const AudienceFlat *a;
-	const AudienceFlat *b;
+	PairSide	a;
+	PairSide	b;
+	bool		decided = false;
 
 	if (!audience_count_from_bytes ||
 		audience_datum_is_expanded(PG_GETARG_DATUM(0)) ||
 		audience_datum_is_expanded(PG_GETARG_DATUM(1)))
 		return false;
-	a = audience_cache_flat(fcinfo, arg_a);
-	b = audience_cache_flat(fcinfo, 1 - arg_a);
-	*card_a = a->cardinality;
-	*card_b = b->cardinality;
+	pair_side_begin(fcinfo, arg_a, &a);
+	pair_side_begin(fcinfo, 1 - arg_a, &b);
+	*card_a = a.flat->cardinality;
+	*card_b = b.flat->cardinality;
 	if (subset_test)
 	{
 		/* The headers often decide alone. */
-		if (b->cardinality == 0)
+		if (b.flat->cardinality == 0)
 		{
 			*result = 1;
-			return true;
+			decided = true;
 		}
-		if (b->cardinality > a->cardinality || b->min_id < a->min_id || b->max_id > a->max_id)
+		else if (b.flat->cardinality > a.flat->cardinality ||
+				 b.flat->min_id < a.flat->min_id || b.flat->max_id > a.flat->max_id)
 		{
 			*result = 0;
-			return true;
+			decided = true;
 		}
 	}
-	if (!portable_intersection_card(a->payload, AUDIENCE_PAYLOAD_SIZE(a),
-									b->payload, AUDIENCE_PAYLOAD_SIZE(b),
-									subset_test, result))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("stored audience is corrupted"),
-				 errdetail("Its payload cannot be decoded.")));
+	if (!decided)
+	{
+		pair_side_open_reader(&a);
+		pair_side_open_reader(&b);
+		if (!portable_intersection_card(&a.reader, &b.reader, subset_test, result))
+			audience_stored_corrupted();
+	}
+	pair_side_end(&a);
+	pair_side_end(&b);
 	return true;
 }
 

@@ -6,7 +6,8 @@
  *	 bytes     audience_measure.c (memory limits and estimates),
  *	           audience_bytes.c (the one reader of the portable format),
  *	           audience_format.c (header, validation, flat form),
- *	           audience_header_cache.c (headers of TOASTed values)
+ *	           audience_header_cache.c (headers of TOASTed values),
+ *	           audience_toast_read.c (a TOASTed value's chunks read in place)
  *	 bitmap    audience_roaring.c (all CRoaring 0.2 internals, or
  *	           audience_roaring_public.c)
  *	 value     audience_value.c (the expanded object: header, bitmap, flat size)
@@ -297,6 +298,7 @@ audience_settled_bitmap(AudienceExpanded *ea)
 
 /* ---- arguments: audience_args.c ---- */
 extern const AudienceFlat *audience_cache_flat(FunctionCallInfo fcinfo, int argno);
+extern bool audience_cache_read_in_place(FunctionCallInfo fcinfo, int argno);
 extern const AudienceFlat *audience_datum_header(Datum d, AudienceFlat *copy);
 
 /* ---- SQL functions sharing a helper ---- */
