@@ -1168,6 +1168,7 @@ xor_sorted_refs(roaring_array_t *ra, const ContainerRef *refs, int nrefs,
 				FreshList *fresh, uint64 *words)
 {
 	int32		pos = 0;
+	int			checked = 0;
 	int			g,
 				end;
 
@@ -1175,8 +1176,12 @@ xor_sorted_refs(roaring_array_t *ra, const ContainerRef *refs, int nrefs,
 	{
 		uint16		key = refs[g].key;
 
-		if ((g & 1023) == 0)
+		/* Every 1024 refs (g itself skips most multiples of 1024). */
+		if (g >= checked)
+		{
 			CHECK_FOR_INTERRUPTS();
+			checked = g + 1024;
+		}
 		end = group_end(refs, nrefs, g);
 		/* Galloping: one small input may meet a bitmap of many keys. */
 		pos = ra_advance_until(ra, key, pos - 1);
