@@ -874,18 +874,32 @@ audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n
 		pfree(refs);
 }
 
-/* A copy of a stored container with an exact cardinality (CRoaring's ops need it). */
+/*
+ * A copy of a stored container with an exact cardinality (CRoaring's ops
+ * need it).  A bitset's is counted, not taken from the stored header: a
+ * stored value is read without re-validation, and CRoaring sizes the array
+ * it turns a bitset into by that count.
+ */
 static void *
-container_copy_exact(const PortableContainer *c, uint8 *typecode)
+container_copy_ref_exact(const ContainerRef *ref, uint8 *typecode)
 {
-	ContainerRef ref = ref_of_portable(c);
-	void	   *container = container_copy_ref(&ref, typecode);
+	void	   *container = container_copy_ref(ref, typecode);
 
 	if (container == NULL)
 		merge_out_of_memory();
 	if (*typecode == BITSET_CONTAINER_TYPE_CODE)
-		((bitset_container_t *) container)->cardinality = c->card;
+		((bitset_container_t *) container)->cardinality =
+			words_card(((bitset_container_t *) container)->array);
 	return container;
+}
+
+/* The same, from a container read from portable bytes. */
+static void *
+container_copy_exact(const PortableContainer *c, uint8 *typecode)
+{
+	ContainerRef ref = ref_of_portable(c);
+
+	return container_copy_ref_exact(&ref, typecode);
 }
 
 /* Drop the containers set to NULL (emptied), keeping the order. */
@@ -1048,19 +1062,6 @@ bitset_settle(void **container, uint8 *typecode)
 		*container = a;
 		*typecode = ARRAY_CONTAINER_TYPE_CODE;
 	}
-}
-
-/* A copy of a stored container with an exact cardinality, from its ref. */
-static void *
-container_copy_ref_exact(const ContainerRef *ref, uint8 *typecode)
-{
-	void	   *container = container_copy_ref(ref, typecode);
-
-	if (container == NULL)
-		merge_out_of_memory();
-	if (*typecode == BITSET_CONTAINER_TYPE_CODE)
-		((bitset_container_t *) container)->cardinality = ref->card;
-	return container;
 }
 
 /*
