@@ -190,18 +190,94 @@ ref_of_container(uint16 key, const void *container, uint8 typecode)
 }
 
 /*
+ * x86-64 instructions the XOR merge uses when the CPU has them, chosen at
+ * run time (the build targets any x86-64): POPCNT to count bitsets (CRoaring
+ * 0.2 as Debian builds it counts with a portable bit-twiddling popcount, and
+ * PostgreSQL's pg_popcount64 is a call through a pointer per word), and
+ * BMI2's shifts, which take one instruction less per flipped value (the
+ * loop that flips array values is bound by instructions, not memory:
+ * 16% faster measured).
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ROARING_X86_DISPATCH
+static int	cpu_has_popcnt = -1;
+static bool cpu_has_bmi2;
+
+static void
+cpu_probe(void)
+{
+	__builtin_cpu_init();
+	cpu_has_bmi2 = __builtin_cpu_supports("bmi2");
+	cpu_has_popcnt = __builtin_cpu_supports("popcnt") ? 1 : 0;
+}
+#endif
+
+/* The number of bits set in a bitset's words. */
+static pg_attribute_always_inline int32
+words_card_body(const uint64 *words)
+{
+	uint64		c0 = 0,
+				c1 = 0,
+				c2 = 0,
+				c3 = 0;
+	int			i;
+
+	for (i = 0; i < BITSET_WORDS; i += 4)
+	{
+#ifdef __GNUC__
+		c0 += __builtin_popcountll(words[i]);
+		c1 += __builtin_popcountll(words[i + 1]);
+		c2 += __builtin_popcountll(words[i + 2]);
+		c3 += __builtin_popcountll(words[i + 3]);
+#else
+		c0 += pg_popcount64(words[i]);
+		c1 += pg_popcount64(words[i + 1]);
+		c2 += pg_popcount64(words[i + 2]);
+		c3 += pg_popcount64(words[i + 3]);
+#endif
+	}
+	return (int32) (c0 + c1 + c2 + c3);
+}
+
+#ifdef ROARING_X86_DISPATCH
+__attribute__((target("popcnt")))
+static int32
+words_card_popcnt(const uint64 *words)
+{
+	return words_card_body(words);
+}
+#endif
+
+static int32
+words_card(const uint64 *words)
+{
+#ifdef ROARING_X86_DISPATCH
+	int32		card = 0;
+	int			i;
+
+	if (unlikely(cpu_has_popcnt < 0))
+		cpu_probe();
+	if (cpu_has_popcnt)
+		return words_card_popcnt(words);
+	for (i = 0; i < BITSET_WORDS; i++)
+		card += pg_popcount64(words[i]);
+	return card;
+#else
+	return words_card_body(words);
+#endif
+}
+
+/*
  * An array container of the bits in scratch, which is cleared on the way
  * (a bitset container when there are more than an array may hold).
  */
 static void *
 container_from_scratch(uint64 *scratch, uint8 *typecode)
 {
-	int			card = 0;
+	int			card = words_card(scratch);
 	int			i;
 	array_container_t *a;
 
-	for (i = 0; i < BITSET_WORDS; i++)
-		card += pg_popcount64(scratch[i]);
 	if (card > DEFAULT_MAX_SIZE)
 	{
 		bitset_container_t *b = bitset_container_create();
@@ -798,109 +874,32 @@ audience_merge_flats(roaring_bitmap_t *bitmap, AudienceFlat *const *flats, int n
 		pfree(refs);
 }
 
-/* A copy of a stored container with an exact cardinality (CRoaring's ops need it). */
+/*
+ * A copy of a stored container with an exact cardinality (CRoaring's ops
+ * need it).  A bitset's is counted, not taken from the stored header: a
+ * stored value is read without re-validation, and CRoaring sizes the array
+ * it turns a bitset into by that count.
+ */
 static void *
-container_copy_exact(const PortableContainer *c, uint8 *typecode)
+container_copy_ref_exact(const ContainerRef *ref, uint8 *typecode)
 {
-	ContainerRef ref = ref_of_portable(c);
-	void	   *container = container_copy_ref(&ref, typecode);
+	void	   *container = container_copy_ref(ref, typecode);
 
 	if (container == NULL)
 		merge_out_of_memory();
 	if (*typecode == BITSET_CONTAINER_TYPE_CODE)
-		((bitset_container_t *) container)->cardinality = c->card;
+		((bitset_container_t *) container)->cardinality =
+			words_card(((bitset_container_t *) container)->array);
 	return container;
 }
 
-/*
- * XOR a stored container into the bitset container at pos, in place, and
- * settle the result: an array when small, NULL (freed) when empty.
- */
-static void
-xor_into_bitset(roaring_array_t *ra, int32 pos, const PortableContainer *c)
+/* The same, from a container read from portable bytes. */
+static void *
+container_copy_exact(const PortableContainer *c, uint8 *typecode)
 {
-	bitset_container_t *b = ra->containers[pos];
-	uint64	   *words = b->array;
-	uint32		i;
+	ContainerRef ref = ref_of_portable(c);
 
-	switch (c->kind)
-	{
-		case PORTABLE_ARRAY:
-			{
-				int32		card = b->cardinality;
-
-				for (i = 0; i < c->count; i++)
-				{
-					uint16		v = portable_u16(c->data + 2 * i);
-					uint64		mask = UINT64CONST(1) << (v & 63);
-
-					card += (words[v >> 6] & mask) ? -1 : 1;
-					words[v >> 6] ^= mask;
-				}
-				b->cardinality = card;
-			}
-			break;
-		case PORTABLE_BITSET:
-			for (i = 0; i < BITSET_WORDS; i++)
-				words[i] ^= portable_u64(c->data + 8 * i);
-			b->cardinality = bitset_container_compute_cardinality(b);
-			break;
-		default:
-			for (i = 0; i < c->count; i++)
-			{
-				uint32		start = portable_u16(c->data + 4 * i);
-
-				bitset_flip_range(words, start, start + portable_u16(c->data + 4 * i + 2) + 1);
-			}
-			b->cardinality = bitset_container_compute_cardinality(b);
-			break;
-	}
-	if (b->cardinality == 0)
-	{
-		bitset_container_free(b);
-		ra->containers[pos] = NULL;
-	}
-	else if (b->cardinality <= DEFAULT_MAX_SIZE)
-	{
-		array_container_t *a = array_container_from_bitset(b);
-
-		if (a == NULL)
-			merge_out_of_memory();
-		bitset_container_free(b);
-		ra->containers[pos] = a;
-		ra->typecodes[pos] = ARRAY_CONTAINER_TYPE_CODE;
-	}
-}
-
-/* XOR a stored container into the container at pos (NULL when it empties). */
-static void
-xor_into_existing(roaring_array_t *ra, int32 pos, const PortableContainer *c)
-{
-	uint8		in_type,
-				result_type;
-	void	   *in;
-	void	   *result;
-
-	if (ra->typecodes[pos] == BITSET_CONTAINER_TYPE_CODE)
-	{
-		xor_into_bitset(ra, pos, c);
-		return;
-	}
-	/* Arrays are small; CRoaring's xor of runs keeps them runs. */
-	in = container_copy_exact(c, &in_type);
-	result = container_xor(ra->containers[pos], ra->typecodes[pos], in, in_type, &result_type);
-	container_free(in, in_type);
-	if (result == NULL)
-		merge_out_of_memory();
-	container_free(ra->containers[pos], ra->typecodes[pos]);
-	if (container_get_cardinality(result, result_type) == 0)
-	{
-		container_free(result, result_type);
-		ra->containers[pos] = NULL;
-		return;
-	}
-	ra->containers[pos] = result;
-	ra->typecodes[pos] = result_type;
+	return container_copy_ref_exact(&ref, typecode);
 }
 
 /* Drop the containers set to NULL (emptied), keeping the order. */
@@ -921,119 +920,163 @@ compact_emptied(roaring_array_t *ra)
 	ra->size = k;
 }
 
-/*
- * XOR a stored value into the bitmap, in place, reading its portable bytes
- * container by container: containers of keys the bitmap lacks are copied
- * in, the others are XOR-ed with the bitmap's (bitsets in place).  The
- * bitmap's cardinalities stay exact; it is not left lazy.
- */
-void
-audience_xor_flat(roaring_bitmap_t *bitmap, const AudienceFlat *flat)
-{
-	roaring_array_t *ra = &bitmap->high_low_container;
-	PortableReader r;
-	FreshList	fresh;
-
-	audience_header_check(flat);
-	audience_portable_open_stored(&r, flat->payload, AUDIENCE_PAYLOAD_SIZE(flat));
-	fresh.items = palloc(Max(r.size, 1) * sizeof(FreshContainer));
-	fresh.n = 0;
-	PG_TRY();
-	{
-		int32		pos = 0;
-		uint32		i;
-
-		for (i = 0; i < r.size; i++)
-		{
-			PortableContainer c;
-
-			if ((i & 1023) == 0)
-				CHECK_FOR_INTERRUPTS();
-			if (!portable_read(&r, &c))
-				audience_stored_corrupted();
-			pos = ra_advance_until(ra, c.key, pos - 1);
-			if (pos < ra->size && ra->keys[pos] == c.key)
-				xor_into_existing(ra, pos, &c);
-			else
-			{
-				FreshContainer *f = &fresh.items[fresh.n];
-
-				f->key = c.key;
-				f->container = container_copy_exact(&c, &f->typecode);
-				fresh.n++;
-			}
-		}
-		compact_emptied(ra);
-		insert_fresh(ra, &fresh);
-	}
-	PG_CATCH();
-	{
-		int			i;
-
-		compact_emptied(ra);
-		for (i = 0; i < fresh.n; i++)
-			container_free(fresh.items[i].container, fresh.items[i].typecode);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	pfree(fresh.items);
-}
-
 static void container_to_words(const void *container, uint8 typecode, uint64 *words);
 
+/*
+ * Flip the bits of count 16-bit values (a stored array container) in a
+ * bitset's words.  This loop is most of the time of an XOR aggregate over
+ * array containers: four values per turn, the values read once.
+ */
+static pg_attribute_always_inline void
+words_xor_array(uint64 *pg_restrict words, const uint8 *pg_restrict data, uint32 count)
+{
+	uint32		i = 0;
+
+	for (; i + 4 <= count; i += 4)
+	{
+		uint16		v0 = portable_u16(data + 2 * i);
+		uint16		v1 = portable_u16(data + 2 * i + 2);
+		uint16		v2 = portable_u16(data + 2 * i + 4);
+		uint16		v3 = portable_u16(data + 2 * i + 6);
+
+		words[v0 >> 6] ^= UINT64CONST(1) << (v0 & 63);
+		words[v1 >> 6] ^= UINT64CONST(1) << (v1 & 63);
+		words[v2 >> 6] ^= UINT64CONST(1) << (v2 & 63);
+		words[v3 >> 6] ^= UINT64CONST(1) << (v3 & 63);
+	}
+	for (; i < count; i++)
+	{
+		uint16		v = portable_u16(data + 2 * i);
+
+		words[v >> 6] ^= UINT64CONST(1) << (v & 63);
+	}
+}
+
 /* XOR the values of ref into a bitset's words. */
-static void
+static pg_attribute_always_inline void
 words_xor_ref(uint64 *words, const ContainerRef *ref)
 {
+	const uint8 *data = ref->data;
+	uint32		count = ref->count;
 	uint32		i;
 
 	switch (ref->kind)
 	{
 		case REF_ARRAY:
-			for (i = 0; i < ref->count; i++)
-			{
-				uint16		v = portable_u16(ref->data + 2 * i);
-
-				words[v >> 6] ^= UINT64CONST(1) << (v & 63);
-			}
+			words_xor_array(words, data, count);
 			break;
 		case REF_BITSET:
 			for (i = 0; i < BITSET_WORDS; i++)
-				words[i] ^= portable_u64(ref->data + 8 * i);
+				words[i] ^= portable_u64(data + 8 * i);
 			break;
 		default:
-			for (i = 0; i < ref->count; i++)
+			for (i = 0; i < count; i++)
 			{
-				uint32		start = portable_u16(ref->data + 4 * i);
+				uint32		start = portable_u16(data + 4 * i);
 
-				bitset_flip_range(words, start, start + portable_u16(ref->data + 4 * i + 2) + 1);
+				bitset_flip_range(words, start, start + portable_u16(data + 4 * i + 2) + 1);
 			}
 			break;
 	}
 }
 
-/* A copy of a stored container with an exact cardinality, from its ref. */
-static void *
-container_copy_ref_exact(const ContainerRef *ref, uint8 *typecode)
-{
-	void	   *container = container_copy_ref(ref, typecode);
+/*
+ * How much of the next input container to prefetch while flipping the
+ * current one: the inputs of a key are scattered over the batch's arena,
+ * too many streams for the hardware prefetcher to follow.
+ */
+#define XOR_PREFETCH_BYTES 2048
 
-	if (container == NULL)
-		merge_out_of_memory();
-	if (*typecode == BITSET_CONTAINER_TYPE_CODE)
-		((bitset_container_t *) container)->cardinality = ref->card;
-	return container;
+/* XOR the values of n refs into a bitset's words. */
+static pg_attribute_always_inline void
+words_xor_refs_body(uint64 *words, const ContainerRef *refs, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+#ifdef __GNUC__
+		if (i + 1 < n && refs[i + 1].kind != REF_BITSET)
+		{
+			const ContainerRef *next = &refs[i + 1];
+			uint32		bytes = Min(next->count * (next->kind == REF_ARRAY ? 2 : 4),
+									XOR_PREFETCH_BYTES);
+			uint32		off;
+
+			for (off = 0; off < bytes; off += 64)
+				__builtin_prefetch(next->data + off);
+		}
+#endif
+		words_xor_ref(words, &refs[i]);
+	}
+}
+
+#ifdef ROARING_X86_DISPATCH
+__attribute__((target("bmi2")))
+static void
+words_xor_refs_bmi2(uint64 *words, const ContainerRef *refs, int n)
+{
+	words_xor_refs_body(words, refs, n);
+}
+#endif
+
+static void
+words_xor_refs(uint64 *words, const ContainerRef *refs, int n)
+{
+#ifdef ROARING_X86_DISPATCH
+	if (unlikely(cpu_has_popcnt < 0))
+		cpu_probe();
+	if (cpu_has_bmi2)
+	{
+		words_xor_refs_bmi2(words, refs, n);
+		return;
+	}
+#endif
+	words_xor_refs_body(words, refs, n);
+}
+
+/*
+ * Count the bitset container *container after changes to its words and
+ * give it the form CRoaring's operations would: freed (NULL) when empty, an
+ * array when small.  Its count is stored first, so on an error the
+ * container is valid.
+ */
+static void
+bitset_settle(void **container, uint8 *typecode)
+{
+	bitset_container_t *b = *container;
+
+	b->cardinality = words_card(b->array);
+	if (b->cardinality == 0)
+	{
+		bitset_container_free(b);
+		*container = NULL;
+	}
+	else if (b->cardinality <= DEFAULT_MAX_SIZE)
+	{
+		array_container_t *a = array_container_from_bitset(b);
+
+		if (a == NULL)
+			merge_out_of_memory();
+		bitset_container_free(b);
+		*container = a;
+		*typecode = ARRAY_CONTAINER_TYPE_CODE;
+	}
 }
 
 /*
  * XOR the n refs of one key into *container (NULL: the bitmap has no
  * container of that key yet); *container is NULL (freed) when the result is
- * empty.  Results are the containers the one-input-at-a-time path gives:
+ * empty.  Results are the containers the one-input-at-a-time path gives
+ * (CRoaring's container XOR):
  *	 - a bitset is XOR-ed in place by every ref, then counted and settled
  *	   once (an array when small);
- *	 - arrays and bitsets only: XOR-ed in scratch words, then made an array
- *	   or a bitset by cardinality, as CRoaring's container XOR does;
- *	 - with runs: one CRoaring container XOR per ref (it keeps runs).
+ *	 - arrays and bitsets only, more than one: XOR-ed in words, then made an
+ *	   array or a bitset by cardinality, as CRoaring's container XOR does;
+ *	   the words are a new bitset container when the result may be one,
+ *	   else scratch;
+ *	 - with runs, or one ref: one CRoaring container XOR per ref (it keeps
+ *	   runs).
  */
 static void
 xor_group(void **container, uint8 *typecode, const ContainerRef *refs, int n,
@@ -1044,39 +1087,43 @@ xor_group(void **container, uint8 *typecode, const ContainerRef *refs, int n,
 
 	if (*container != NULL && *typecode == BITSET_CONTAINER_TYPE_CODE)
 	{
-		bitset_container_t *b = *container;
-
-		for (i = 0; i < n; i++)
-			words_xor_ref(b->array, &refs[i]);
-		b->cardinality = bitset_container_compute_cardinality(b);
-		if (b->cardinality == 0)
-		{
-			bitset_container_free(b);
-			*container = NULL;
-		}
-		else if (b->cardinality <= DEFAULT_MAX_SIZE)
-		{
-			array_container_t *a = array_container_from_bitset(b);
-
-			if (a == NULL)
-				merge_out_of_memory();
-			bitset_container_free(b);
-			*container = a;
-			*typecode = ARRAY_CONTAINER_TYPE_CODE;
-		}
+		words_xor_refs(((bitset_container_t *) *container)->array, refs, n);
+		bitset_settle(container, typecode);
 		return;
 	}
 	for (i = 0; i < n && !runs; i++)
 		runs = (refs[i].kind == REF_RUN);
 	if (!runs && n > 1)
 	{
+		uint64		upper = 0;
 		void	   *result;
 		uint8		result_type;
 
 		if (*container != NULL)
-			container_to_words(*container, *typecode, scratch);
+			upper = container_get_cardinality(*container, *typecode);
 		for (i = 0; i < n; i++)
-			words_xor_ref(scratch, &refs[i]);
+			upper += refs[i].card;
+		if (upper > DEFAULT_MAX_SIZE)
+		{
+			bitset_container_t *b = bitset_container_create();
+
+			if (b == NULL)
+				merge_out_of_memory();
+			if (*container != NULL)
+			{
+				container_to_words(*container, *typecode, b->array);
+				container_free(*container, *typecode);
+			}
+			/* From here the bitmap owns b; settled before anything can fail. */
+			*container = b;
+			*typecode = BITSET_CONTAINER_TYPE_CODE;
+			words_xor_refs(b->array, refs, n);
+			bitset_settle(container, typecode);
+			return;
+		}
+		if (*container != NULL)
+			container_to_words(*container, *typecode, scratch);
+		words_xor_refs(scratch, refs, n);
 		result = container_from_scratch(scratch, &result_type);
 		if (result == NULL)
 			merge_out_of_memory();
@@ -1116,12 +1163,13 @@ xor_group(void **container, uint8 *typecode, const ContainerRef *refs, int n,
 	}
 }
 
-/* The loop of audience_xor_flats(): XOR refs, sorted by key, into ra. */
+/* The loop of xor_refs_into(): XOR refs, sorted by key, into ra. */
 static void
 xor_sorted_refs(roaring_array_t *ra, const ContainerRef *refs, int nrefs,
 				FreshList *fresh, uint64 *words)
 {
 	int32		pos = 0;
+	int			checked = 0;
 	int			g,
 				end;
 
@@ -1129,11 +1177,15 @@ xor_sorted_refs(roaring_array_t *ra, const ContainerRef *refs, int nrefs,
 	{
 		uint16		key = refs[g].key;
 
-		if ((g & 1023) == 0)
+		/* Every 1024 refs (g itself skips most multiples of 1024). */
+		if (g >= checked)
+		{
 			CHECK_FOR_INTERRUPTS();
+			checked = g + 1024;
+		}
 		end = group_end(refs, nrefs, g);
-		while (pos < ra->size && ra->keys[pos] < key)
-			pos++;
+		/* Galloping: one small input may meet a bitmap of many keys. */
+		pos = ra_advance_until(ra, key, pos - 1);
 		if (pos < ra->size && ra->keys[pos] == key)
 			xor_group(&ra->containers[pos], &ra->typecodes[pos], &refs[g], end - g, words);
 		else
@@ -1150,16 +1202,22 @@ xor_sorted_refs(roaring_array_t *ra, const ContainerRef *refs, int nrefs,
 	}
 }
 
-/* XOR refs, sorted by key, into ra; on error the bitmap stays valid. */
+/*
+ * XOR refs, sorted by key, into ra; on error the bitmap stays valid (with
+ * some of the refs applied), and the containers made for new keys are freed.
+ */
 static void
 xor_refs_into(roaring_array_t *ra, const ContainerRef *refs, int nrefs)
 {
 	FreshList	fresh;
 	uint64	   *words;
+	int			nkeys = 0;
 	int			i;
 
+	for (i = 0; i < nrefs; i = group_end(refs, nrefs, i))
+		nkeys++;
 	words = palloc0(BITSET_WORDS * sizeof(uint64));
-	fresh.items = palloc(nrefs * sizeof(FreshContainer));
+	fresh.items = palloc(Max(nkeys, 1) * sizeof(FreshContainer));
 	fresh.n = 0;
 	PG_TRY();
 	{
@@ -1178,6 +1236,26 @@ xor_refs_into(roaring_array_t *ra, const ContainerRef *refs, int nrefs)
 	PG_END_TRY();
 	pfree(fresh.items);
 	pfree(words);
+}
+
+/*
+ * XOR a stored value into the bitmap, in place, reading its portable bytes
+ * container by container: containers of keys the bitmap lacks are copied
+ * in, the others are XOR-ed with the bitmap's (bitsets in place).  The
+ * bitmap's cardinalities stay exact; it is not left lazy.
+ */
+void
+audience_xor_flat(roaring_bitmap_t *bitmap, const AudienceFlat *flat)
+{
+	ContainerRef *refs;
+	uint32		n;
+
+	audience_header_check(flat);
+	refs = palloc(Max(audience_flat_containers(flat), 1) * sizeof(ContainerRef));
+	n = portable_refs((const uint8 *) flat->payload, AUDIENCE_PAYLOAD_SIZE(flat), refs);
+	if (n > 0)
+		xor_refs_into(&bitmap->high_low_container, refs, (int) n);
+	pfree(refs);
 }
 
 /*
