@@ -109,8 +109,53 @@ typedef struct FreshContainer
 	void	   *container;
 } FreshContainer;
 
+/*
+ * Set (flip false) or flip the bits of count 16-bit values (a stored array
+ * container) in a bitset's words.  This loop is most of the time of a
+ * union or XOR aggregate over array containers: four values per turn, the
+ * values read once.
+ */
+static pg_attribute_always_inline void
+words_apply_array(uint64 *pg_restrict words, const uint8 *pg_restrict data, uint32 count,
+				  bool flip)
+{
+	uint32		i = 0;
+
+	for (; i + 4 <= count; i += 4)
+	{
+		uint16		v0 = portable_u16(data + 2 * i);
+		uint16		v1 = portable_u16(data + 2 * i + 2);
+		uint16		v2 = portable_u16(data + 2 * i + 4);
+		uint16		v3 = portable_u16(data + 2 * i + 6);
+
+		if (flip)
+		{
+			words[v0 >> 6] ^= UINT64CONST(1) << (v0 & 63);
+			words[v1 >> 6] ^= UINT64CONST(1) << (v1 & 63);
+			words[v2 >> 6] ^= UINT64CONST(1) << (v2 & 63);
+			words[v3 >> 6] ^= UINT64CONST(1) << (v3 & 63);
+		}
+		else
+		{
+			words[v0 >> 6] |= UINT64CONST(1) << (v0 & 63);
+			words[v1 >> 6] |= UINT64CONST(1) << (v1 & 63);
+			words[v2 >> 6] |= UINT64CONST(1) << (v2 & 63);
+			words[v3 >> 6] |= UINT64CONST(1) << (v3 & 63);
+		}
+	}
+	for (; i < count; i++)
+	{
+		uint16		v = portable_u16(data + 2 * i);
+
+		if (flip)
+			words[v >> 6] ^= UINT64CONST(1) << (v & 63);
+		else
+			words[v >> 6] |= UINT64CONST(1) << (v & 63);
+	}
+}
+
 /* OR the values of ref into a bitset's words. */
-static void
+static pg_attribute_always_inline void
 words_or_ref(uint64 *words, const ContainerRef *ref)
 {
 	uint32		i;
@@ -118,12 +163,7 @@ words_or_ref(uint64 *words, const ContainerRef *ref)
 	switch (ref->kind)
 	{
 		case REF_ARRAY:
-			for (i = 0; i < ref->count; i++)
-			{
-				uint16		v = portable_u16(ref->data + 2 * i);
-
-				words[v >> 6] |= UINT64CONST(1) << (v & 63);
-			}
+			words_apply_array(words, ref->data, ref->count, false);
 			break;
 		case REF_BITSET:
 			for (i = 0; i < BITSET_WORDS; i++)
@@ -265,6 +305,106 @@ words_card(const uint64 *words)
 #else
 	return words_card_body(words);
 #endif
+}
+
+/* XOR the values of ref into a bitset's words. */
+static pg_attribute_always_inline void
+words_xor_ref(uint64 *words, const ContainerRef *ref)
+{
+	const uint8 *data = ref->data;
+	uint32		count = ref->count;
+	uint32		i;
+
+	switch (ref->kind)
+	{
+		case REF_ARRAY:
+			words_apply_array(words, data, count, true);
+			break;
+		case REF_BITSET:
+			for (i = 0; i < BITSET_WORDS; i++)
+				words[i] ^= portable_u64(data + 8 * i);
+			break;
+		default:
+			for (i = 0; i < count; i++)
+			{
+				uint32		start = portable_u16(data + 4 * i);
+
+				bitset_flip_range(words, start, start + portable_u16(data + 4 * i + 2) + 1);
+			}
+			break;
+	}
+}
+
+/*
+ * How much of the next input container to prefetch while flipping the
+ * current one: the inputs of a key are scattered over the batch's arena,
+ * too many streams for the hardware prefetcher to follow.
+ */
+#define PREFETCH_BYTES 2048
+
+/* OR (flip false) or XOR the values of n refs into a bitset's words. */
+static pg_attribute_always_inline void
+words_refs_body(uint64 *words, const ContainerRef *refs, int n, bool flip)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+#ifdef __GNUC__
+		if (i + 1 < n && refs[i + 1].kind != REF_BITSET)
+		{
+			const ContainerRef *next = &refs[i + 1];
+			uint32		bytes = Min(next->count * (next->kind == REF_ARRAY ? 2 : 4),
+									PREFETCH_BYTES);
+			uint32		off;
+
+			for (off = 0; off < bytes; off += 64)
+				__builtin_prefetch(next->data + off);
+		}
+#endif
+		if (flip)
+			words_xor_ref(words, &refs[i]);
+		else
+			words_or_ref(words, &refs[i]);
+	}
+}
+
+#ifdef ROARING_X86_DISPATCH
+__attribute__((target("bmi2")))
+static void
+words_or_refs_bmi2(uint64 *words, const ContainerRef *refs, int n)
+{
+	words_refs_body(words, refs, n, false);
+}
+
+__attribute__((target("bmi2")))
+static void
+words_xor_refs_bmi2(uint64 *words, const ContainerRef *refs, int n)
+{
+	words_refs_body(words, refs, n, true);
+}
+#endif
+
+/* OR (flip false) or XOR the values of n refs into a bitset's words. */
+static void
+words_apply_refs(uint64 *words, const ContainerRef *refs, int n, bool flip)
+{
+#ifdef ROARING_X86_DISPATCH
+	if (unlikely(cpu_has_popcnt < 0))
+		cpu_probe();
+	if (cpu_has_bmi2)
+	{
+		if (flip)
+			words_xor_refs_bmi2(words, refs, n);
+		else
+			words_or_refs_bmi2(words, refs, n);
+		return;
+	}
+#endif
+	if (flip)
+		words_refs_body(words, refs, n, true);
+	else
+		words_refs_body(words, refs, n, false);
 }
 
 /*
@@ -434,15 +574,13 @@ container_union(const ContainerRef *refs, int n, uint64 *scratch, uint8 *typecod
 		return runs_union(refs, n, typecode);
 	if (upper <= BITSET_MIN_IDS)
 	{
-		for (i = 0; i < n; i++)
-			words_or_ref(scratch, &refs[i]);
+		words_apply_refs(scratch, refs, n, false);
 		return container_from_scratch(scratch, typecode);
 	}
 	b = bitset_container_create();
 	if (b != NULL)
 	{
-		for (i = 0; i < n; i++)
-			words_or_ref(b->array, &refs[i]);
+		words_apply_refs(b->array, refs, n, false);
 		b->cardinality = BITSET_UNKNOWN_CARDINALITY;
 	}
 	*typecode = BITSET_CONTAINER_TYPE_CODE;
@@ -538,9 +676,7 @@ array_add_ids(const array_container_t *a, const ContainerRef *ids, uint64 *scrat
 
 		if (b != NULL)
 		{
-			words_or_ref(b->array, &both[0]);
-			if (n == 2)
-				words_or_ref(b->array, &both[1]);
+			words_apply_refs(b->array, both, n, false);
 			b->cardinality = BITSET_UNKNOWN_CARDINALITY;
 		}
 		*typecode = BITSET_CONTAINER_TYPE_CODE;
@@ -606,14 +742,12 @@ merge_into_existing(roaring_array_t *ra, int32 pos, const ContainerRef *refs, in
 	void	   *old = ra->containers[pos];
 	uint8		typecode;
 	void	   *merged;
-	int			i;
 
 	if (ra->typecodes[pos] == BITSET_CONTAINER_TYPE_CODE)
 	{
 		bitset_container_t *b = old;
 
-		for (i = 0; i < n; i++)
-			words_or_ref(b->array, &refs[i]);
+		words_apply_refs(b->array, refs, n, false);
 		b->cardinality = BITSET_UNKNOWN_CARDINALITY;
 		return;
 	}
@@ -674,13 +808,18 @@ merge_sorted_refs(roaring_bitmap_t *bitmap, const ContainerRef *refs, int nrefs)
 	PG_TRY();
 	{
 		int32		pos = 0;
+		int			next_check = 0;
 
 		for (g = 0; g < nrefs; g = end)
 		{
 			uint16		key = refs[g].key;
 
-			if ((g & 1023) == 0)
+			/* Every 1024 refs (g moves a whole key's group at a time). */
+			if (g >= next_check)
+			{
 				CHECK_FOR_INTERRUPTS();
+				next_check = g + 1024;
+			}
 			end = group_end(refs, nrefs, g);
 			while (pos < ra->size && ra->keys[pos] < key)
 				pos++;
@@ -923,119 +1062,6 @@ compact_emptied(roaring_array_t *ra)
 static void container_to_words(const void *container, uint8 typecode, uint64 *words);
 
 /*
- * Flip the bits of count 16-bit values (a stored array container) in a
- * bitset's words.  This loop is most of the time of an XOR aggregate over
- * array containers: four values per turn, the values read once.
- */
-static pg_attribute_always_inline void
-words_xor_array(uint64 *pg_restrict words, const uint8 *pg_restrict data, uint32 count)
-{
-	uint32		i = 0;
-
-	for (; i + 4 <= count; i += 4)
-	{
-		uint16		v0 = portable_u16(data + 2 * i);
-		uint16		v1 = portable_u16(data + 2 * i + 2);
-		uint16		v2 = portable_u16(data + 2 * i + 4);
-		uint16		v3 = portable_u16(data + 2 * i + 6);
-
-		words[v0 >> 6] ^= UINT64CONST(1) << (v0 & 63);
-		words[v1 >> 6] ^= UINT64CONST(1) << (v1 & 63);
-		words[v2 >> 6] ^= UINT64CONST(1) << (v2 & 63);
-		words[v3 >> 6] ^= UINT64CONST(1) << (v3 & 63);
-	}
-	for (; i < count; i++)
-	{
-		uint16		v = portable_u16(data + 2 * i);
-
-		words[v >> 6] ^= UINT64CONST(1) << (v & 63);
-	}
-}
-
-/* XOR the values of ref into a bitset's words. */
-static pg_attribute_always_inline void
-words_xor_ref(uint64 *words, const ContainerRef *ref)
-{
-	const uint8 *data = ref->data;
-	uint32		count = ref->count;
-	uint32		i;
-
-	switch (ref->kind)
-	{
-		case REF_ARRAY:
-			words_xor_array(words, data, count);
-			break;
-		case REF_BITSET:
-			for (i = 0; i < BITSET_WORDS; i++)
-				words[i] ^= portable_u64(data + 8 * i);
-			break;
-		default:
-			for (i = 0; i < count; i++)
-			{
-				uint32		start = portable_u16(data + 4 * i);
-
-				bitset_flip_range(words, start, start + portable_u16(data + 4 * i + 2) + 1);
-			}
-			break;
-	}
-}
-
-/*
- * How much of the next input container to prefetch while flipping the
- * current one: the inputs of a key are scattered over the batch's arena,
- * too many streams for the hardware prefetcher to follow.
- */
-#define XOR_PREFETCH_BYTES 2048
-
-/* XOR the values of n refs into a bitset's words. */
-static pg_attribute_always_inline void
-words_xor_refs_body(uint64 *words, const ContainerRef *refs, int n)
-{
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-#ifdef __GNUC__
-		if (i + 1 < n && refs[i + 1].kind != REF_BITSET)
-		{
-			const ContainerRef *next = &refs[i + 1];
-			uint32		bytes = Min(next->count * (next->kind == REF_ARRAY ? 2 : 4),
-									XOR_PREFETCH_BYTES);
-			uint32		off;
-
-			for (off = 0; off < bytes; off += 64)
-				__builtin_prefetch(next->data + off);
-		}
-#endif
-		words_xor_ref(words, &refs[i]);
-	}
-}
-
-#ifdef ROARING_X86_DISPATCH
-__attribute__((target("bmi2")))
-static void
-words_xor_refs_bmi2(uint64 *words, const ContainerRef *refs, int n)
-{
-	words_xor_refs_body(words, refs, n);
-}
-#endif
-
-static void
-words_xor_refs(uint64 *words, const ContainerRef *refs, int n)
-{
-#ifdef ROARING_X86_DISPATCH
-	if (unlikely(cpu_has_popcnt < 0))
-		cpu_probe();
-	if (cpu_has_bmi2)
-	{
-		words_xor_refs_bmi2(words, refs, n);
-		return;
-	}
-#endif
-	words_xor_refs_body(words, refs, n);
-}
-
-/*
  * Count the bitset container *container after changes to its words and
  * give it the form CRoaring's operations would: freed (NULL) when empty, an
  * array when small.  Its count is stored first, so on an error the
@@ -1087,7 +1113,7 @@ xor_group(void **container, uint8 *typecode, const ContainerRef *refs, int n,
 
 	if (*container != NULL && *typecode == BITSET_CONTAINER_TYPE_CODE)
 	{
-		words_xor_refs(((bitset_container_t *) *container)->array, refs, n);
+		words_apply_refs(((bitset_container_t *) *container)->array, refs, n, true);
 		bitset_settle(container, typecode);
 		return;
 	}
@@ -1117,13 +1143,13 @@ xor_group(void **container, uint8 *typecode, const ContainerRef *refs, int n,
 			/* From here the bitmap owns b; settled before anything can fail. */
 			*container = b;
 			*typecode = BITSET_CONTAINER_TYPE_CODE;
-			words_xor_refs(b->array, refs, n);
+			words_apply_refs(b->array, refs, n, true);
 			bitset_settle(container, typecode);
 			return;
 		}
 		if (*container != NULL)
 			container_to_words(*container, *typecode, scratch);
-		words_xor_refs(scratch, refs, n);
+		words_apply_refs(scratch, refs, n, true);
 		result = container_from_scratch(scratch, &result_type);
 		if (result == NULL)
 			merge_out_of_memory();
