@@ -80,7 +80,7 @@ audience_agg_unchanged(FunctionCallInfo fcinfo)
 }
 
 /* Return the state datum. */
-#define PG_RETURN_AGG_STATE(b) PG_RETURN_DATUM(audience_expanded_datum((b)->value))
+#define PG_RETURN_AGG_STATE(b) PG_RETURN_DATUM(EOHPGetRWDatum(&(b)->value->hdr))
 
 /* Queue a non-null id of audience_agg's argument; ids are added in batches. */
 static Datum
