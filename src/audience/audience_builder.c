@@ -13,6 +13,10 @@
  * complete whenever PostgreSQL stores or sends it, and a plain value never
  * runs this file's code.
  *
+ * A builder may also hold a stored audience undecoded as its whole set
+ * (audience_builder_hold: audience_intersect_agg's first input), decoded
+ * only when something reads or changes the set.
+ *
  * Ids are queued and added in batches.  A batch grows with the state (small
  * groups stay small) up to PENDING_MAX ids.  Batches of at least
  * PENDING_MERGE_MIN ids are merged into the bitmap a container at a time;
