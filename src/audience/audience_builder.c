@@ -198,14 +198,18 @@ audience_builder_repair(AudienceBuilder *b)
 	}
 }
 
-/* Decode a held set, add the pending ids, merge the queued inputs, and repair lazy unions. */
+/*
+ * Decode a held set, add the pending ids, merge the queued inputs, and
+ * repair lazy unions.  With keep_xor, queued XOR inputs stay queued: an
+ * XOR about to join their batch needs everything else applied first (the
+ * order of OR and XOR, and exact containers), not them.
+ */
 static void
-audience_builder_settle(AudienceBuilder *b)
+audience_builder_settle(AudienceBuilder *b, bool keep_xor)
 {
-	if (b->held != NULL)
-		audience_builder_load_held(b);
-	audience_builder_add_pending(b);
-	audience_queue_flush(&b->queue, b->value->bitmap);
+	audience_builder_add_pending(b);	/* decodes a held set first */
+	if (!(keep_xor && b->queue.xor))
+		audience_queue_flush(&b->queue, b->value->bitmap);
 	audience_builder_repair(b);
 }
 
@@ -213,7 +217,7 @@ audience_builder_settle(AudienceBuilder *b)
 roaring_bitmap_t *
 audience_builder_bitmap(AudienceBuilder *b)
 {
-	audience_builder_settle(b);
+	audience_builder_settle(b, false);
 	return b->value->bitmap;
 }
 
@@ -384,14 +388,7 @@ audience_builder_xor(AudienceBuilder *b, Datum input)
 	Size		size;
 
 	audience_builder_changed(b);
-	/*
-	 * Everything but queued XOR inputs first: a held set, pending ids and
-	 * OR inputs (order), and lazy unions repaired (exact containers).
-	 */
-	if (b->queue.ninputs > 0 && !b->queue.xor)
-		audience_queue_flush(&b->queue, b->value->bitmap);
-	audience_builder_add_pending(b);
-	audience_builder_repair(b);
+	audience_builder_settle(b, true);
 	bitmap = b->value->bitmap;
 	if (audience_datum_is_expanded(input))
 	{
@@ -436,7 +433,7 @@ audience_builder_finish(AudienceBuilder *b)
 {
 	AudienceExpanded *ea = b->value;
 
-	audience_builder_settle(b);
+	audience_builder_settle(b, false);
 	ea->builder = NULL;
 	ea->hdr.eoh_methods = &audience_value_methods;
 	if (b->pending != NULL)
@@ -460,7 +457,7 @@ builder_get_flat_size(ExpandedObjectHeader *eohptr)
 {
 	AudienceExpanded *ea = (AudienceExpanded *) eohptr;
 
-	audience_builder_settle(ea->builder);
+	audience_builder_settle(ea->builder, false);
 	return audience_expanded_flat_size(ea);
 }
 
@@ -469,6 +466,6 @@ builder_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_
 {
 	AudienceExpanded *ea = (AudienceExpanded *) eohptr;
 
-	audience_builder_settle(ea->builder);
+	audience_builder_settle(ea->builder, false);
 	audience_expanded_flatten_into(ea, result, allocated_size);
 }
