@@ -55,6 +55,22 @@ typedef struct ClvGroup
 	double		w;				/* how many customers share these values */
 } ClvGroup;
 
+/*
+ * The order of observations and of their groups: on (x, tx, T).  Inline,
+ * so the sort templates that use it (clv_obs.c, clv_split.c) inline it too.
+ */
+static inline int
+clv_order(double ax, double atx, double aT, double bx, double btx, double bT)
+{
+	if (ax != bx)
+		return ax < bx ? -1 : 1;
+	if (atx != btx)
+		return atx < btx ? -1 : 1;
+	if (aT != bT)
+		return aT < bT ? -1 : 1;
+	return 0;
+}
+
 /* Aggregate state of every fitting aggregate: the raw observations. */
 typedef struct ClvObsState
 {

@@ -314,13 +314,7 @@ clv_fit_deserialize(PG_FUNCTION_ARGS)
 static inline int
 obs_cmp(const ClvObs *a, const ClvObs *b)
 {
-	if (a->x != b->x)
-		return a->x < b->x ? -1 : 1;
-	if (a->tx != b->tx)
-		return a->tx < b->tx ? -1 : 1;
-	if (a->T != b->T)
-		return a->T < b->T ? -1 : 1;
-	return 0;
+	return clv_order(a->x, a->tx, a->T, b->x, b->tx, b->T);
 }
 
 /*

@@ -172,13 +172,7 @@ split_new(int kind, int32 k, int64 cap)
 static inline int
 group_cmp(const ClvGroup *a, const ClvGroup *b)
 {
-	if (a->x != b->x)
-		return a->x < b->x ? -1 : 1;
-	if (a->tx != b->tx)
-		return a->tx < b->tx ? -1 : 1;
-	if (a->T != b->T)
-		return a->T < b->T ? -1 : 1;
-	return 0;
+	return clv_order(a->x, a->tx, a->T, b->x, b->tx, b->T);
 }
 
 #define ST_SORT split_group_sort
